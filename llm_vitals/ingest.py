@@ -1,0 +1,303 @@
+"""Ingest request logs (JSON Lines, CSV, Parquet files) into `requests`, in one transaction per batch.
+
+Every line is parsed and validated in bulk by DuckDB (sql/ingest_parse.sql); Python only finds the
+files, decides how much of each is new, and strings the statements together.
+"""
+
+import glob
+import gzip
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from llm_vitals import db, pricing, sqlfiles
+from llm_vitals.errors import DatabaseError, SourceError
+
+_KINDS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+_HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to read, with what it looked like when it was found."""
+
+    path: str
+    kind: str
+    size_bytes: int
+    modified_at: datetime
+    head_sha256: str
+    ends_with_newline: bool
+
+    @property
+    def appendable(self) -> bool:
+        """Whether new lines can be read from where the last run stopped (plain JSON Lines and CSV)."""
+        return self.kind in ("jsonl", "csv") and not self.path.endswith(".gz")
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did; `rejected_by_reason` maps a reason (values elided) to its count."""
+
+    batch_id: int | None = None
+    files_found: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    priced_by_genai: int = 0
+    unpriced: int = 0
+    seconds: float = 0.0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def discover(sources: list[str]) -> list[SourceFile]:
+    """Returns the log files that the sources (files, folders or globs) name, sorted by path.
+
+    Raises SourceError naming a source that matches no readable log file.
+    """
+    if not sources:
+        raise SourceError(
+            "No source given.", hint="Pass files, folders or globs to `llm-vitals ingest`, or set LLM_VITALS_SOURCE."
+        )
+    paths: set[str] = set()
+    for source in sources:
+        matched = _expand(source)
+        if not matched:
+            raise SourceError(
+                f"Source `{source}` matched no .jsonl, .ndjson, .csv or .parquet file (plain or .gz).",
+                hint="Check LLM_VITALS_SOURCE or pass a path to `llm-vitals ingest`.",
+            )
+        paths.update(matched)
+    return [_describe(path) for path in sorted(paths)]
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    files: list[SourceFile],
+    *,
+    store_free_text: bool = False,
+    max_line_bytes: int = 16 * 1024 * 1024,
+) -> IngestSummary:
+    """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    summary = IngestSummary(files_found=len(files))
+    db.run(con, "macros")
+    done = _files_done(con)
+    with db.transaction(con):
+        batch_id = summary.batch_id = _next_batch_id(con)
+        for source in files:
+            already = _lines_already_read(source, done.get(source.path))
+            if already is None:
+                summary.files_unchanged += 1
+                continue
+            lines_read = _ingest_file(con, source, already, batch_id, store_free_text, max_line_bytes)
+            db.run(con, "ingest_record_file", **_file_state(source, lines_read, batch_id))
+            summary.files_read += 1
+        if summary.files_read:
+            db.run(con, "ingest_dedupe", batch_id=batch_id)
+            summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchone()[0]
+            _price(con, batch_id)
+            accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
+            summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
+            summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
+            summary.rejected = sum(summary.rejected_by_reason.values())
+            summary.seconds = time.perf_counter() - started
+            con.execute(
+                "insert into ingest_batches values (?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
+                [batch_id, started_at, summary.files_read, summary.accepted, summary.rejected,
+                 summary.duplicates, summary.priced_by_genai, summary.unpriced, summary.seconds],
+            )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    already: int,
+    batch_id: int,
+    store_free_text: bool,
+    max_line_bytes: int,
+) -> int:
+    """Appends one file's new lines with their verdicts, moves rejects out; returns lines consumed in all."""
+    con.execute("drop table if exists ingest_scan_errors")
+    con.execute("drop table if exists ingest_scans")
+    statement = sqlfiles.load("ingest_parse").replace(
+        "/* source_lines */", sqlfiles.load(f"ingest_lines_{source.kind}")
+    )
+    skip = already if source.kind != "csv" else 0
+    values = {
+        "path": source.path,
+        "skip": skip,
+        "max_line_bytes": max_line_bytes,
+        "batch_id": batch_id,
+        "store_free_text": store_free_text,
+    }
+    try:
+        con.execute(statement, sqlfiles.parameters_for(statement, values))
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        raise SourceError(
+            f"Cannot read {source.kind} file {source.path}: {_first_line(exc)}",
+            hint="Check that the file is complete and of the kind its name says; the batch was rolled back.",
+        ) from exc
+    except duckdb.Error as exc:
+        raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
+    _ensure_scan_error_table(con)
+    first_rowid, rows = con.execute(
+        "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
+        [batch_id, source.path],
+    ).fetchone()
+    scan_errors = con.execute("select count(*) from ingest_scan_errors").fetchone()[0]
+    line_offset = 1 if source.kind == "csv" else skip
+    consumed = line_offset + rows + scan_errors  # physical lines (or rows) through the last one read
+    if source.appendable and not source.ends_with_newline and consumed > line_offset:
+        consumed -= 1  # the last line is still being written: leave it for the next run
+        _drop_line(con, batch_id, source.path, first_rowid + rows - 1, consumed + 1)
+    if source.kind == "csv" and already > 1:
+        # CSV is re-scanned from its header; the rows read by earlier runs are dropped again here.
+        con.execute(
+            "delete from requests where batch_id = ? and source_file = ? and rowid - ? < ?",
+            [batch_id, source.path, first_rowid, already - 1],
+        )
+    db.run(
+        con,
+        "ingest_verdicts",
+        path=source.path,
+        batch_id=batch_id,
+        first_rowid=first_rowid,
+        line_offset=line_offset,
+        max_line_bytes=max_line_bytes,
+        skip_scan_lines_through=already if source.kind == "csv" else 0,
+    )
+    return consumed if source.kind != "parquet" else skip + rows
+
+
+def _drop_line(con: duckdb.DuckDBPyConnection, batch_id: int, path: str, last_rowid: int, line_no: int) -> None:
+    """Forgets an incomplete last line, whether the scanner rejected it or it reached `requests`."""
+    if con.execute("select count(*) from ingest_scan_errors where line = ?", [line_no]).fetchone()[0]:
+        con.execute("delete from ingest_scan_errors where line = ?", [line_no])
+    else:
+        con.execute("delete from requests where batch_id = ? and source_file = ? and rowid = ?", [batch_id, path, last_rowid])
+
+
+def _ensure_scan_error_table(con: duckdb.DuckDBPyConnection) -> None:
+    # read_parquet keeps no reject table; give the verdict statements an empty one.
+    con.execute(
+        "create temp table if not exists ingest_scan_errors "
+        "(line bigint, csv_line varchar, error_type varchar, error_message varchar)"
+    )
+
+
+def _price(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    keys = db.fetch(con, "ingest_unpriced_keys", batch_id=batch_id)
+    if not keys:
+        return
+    price_rates = pricing.rates_table([(provider, model, bucket) for provider, model, bucket in keys])
+    con.register("price_rates", price_rates)
+    try:
+        db.run(con, "ingest_apply_prices", batch_id=batch_id)
+    finally:
+        con.unregister("price_rates")
+
+
+def _lines_already_read(source: SourceFile, done: tuple | None) -> int | None:
+    """Returns how many lines of the file earlier runs consumed (0: read it all), or None to skip it."""
+    if done is None:
+        return 0
+    size_bytes, modified_at, head_sha256, lines_read = done
+    if (size_bytes, head_sha256) == (source.size_bytes, source.head_sha256) and modified_at == source.modified_at:
+        return None
+    if source.appendable and source.size_bytes > size_bytes and _same_head(source, head_sha256, size_bytes):
+        return lines_read
+    return 0  # rewritten: read again; request_id dedupe keeps calls from being counted twice
+
+
+def _same_head(source: SourceFile, head_sha256: str, old_size: int) -> bool:
+    if old_size >= _HEAD_BYTES:
+        return source.head_sha256 == head_sha256
+    with open(source.path, "rb") as handle:  # the old file was shorter than the head: hash its length
+        return hashlib.sha256(handle.read(old_size)).hexdigest() == head_sha256
+
+
+def _files_done(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    rows = con.execute("select path, size_bytes, modified_at, head_sha256, lines_read from ingested_files").fetchall()
+    return {path: rest for path, *rest in rows}
+
+
+def _file_state(source: SourceFile, lines_read: int, batch_id: int) -> dict[str, object]:
+    return {
+        "path": source.path,
+        "kind": source.kind,
+        "size_bytes": source.size_bytes,
+        "modified_at": source.modified_at,
+        "head_sha256": source.head_sha256,
+        "lines_read": lines_read,
+        "batch_id": batch_id,
+    }
+
+
+def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "select greatest((select coalesce(max(batch_id), 0) from ingest_batches),"
+        " (select coalesce(max(batch_id), 0) from requests)) + 1"
+    ).fetchone()[0]
+
+
+def _expand(source: str) -> list[str]:
+    candidates: list[str]
+    if os.path.isdir(source):
+        candidates = [str(path) for path in Path(source).rglob("*") if path.is_file()]
+    elif glob.has_magic(source):
+        candidates = [path for path in glob.glob(source, recursive=True) if os.path.isfile(path)]
+    elif os.path.isfile(source):
+        candidates = [source]
+    else:
+        candidates = []
+    return [os.path.abspath(path) for path in candidates if _kind_of(path)]
+
+
+def _kind_of(path: str) -> str | None:
+    name = path.lower().removesuffix(".gz")
+    return _KINDS.get(os.path.splitext(name)[1])
+
+
+def _describe(path: str) -> SourceFile:
+    stat = os.stat(path)
+    with open(path, "rb") as handle:
+        head = handle.read(min(_HEAD_BYTES, stat.st_size))
+        handle.seek(max(stat.st_size - 1, 0))
+        last_byte = handle.read(1)
+    if path.endswith(".gz"):
+        _check_gzip(path)
+    return SourceFile(
+        path=path,
+        kind=_kind_of(path) or "jsonl",
+        size_bytes=stat.st_size,
+        modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
+        head_sha256=hashlib.sha256(head).hexdigest(),
+        ends_with_newline=last_byte in (b"\n", b""),
+    )
+
+
+def _check_gzip(path: str) -> None:
+    try:
+        with gzip.open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise SourceError(f"File {path} ends in .gz but is not gzip data ({exc}).", hint="Rename or recompress it.") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]

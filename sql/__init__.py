@@ -1,0 +1,1 @@
+"""SQL statements of llm-vitals, one purpose per file; read by llm_vitals.sqlfiles."""

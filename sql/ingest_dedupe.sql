@@ -1,0 +1,43 @@
+-- ingest_dedupe.sql: removes later copies of a request_id from this batch. The first accepted copy
+-- wins: one stored by an earlier batch, else the first in this batch (files in path order, lines in
+-- file order, which is rowid order). Leaves the removed rowids in temp table batch_duplicates.
+-- Parameters: $batch_id.
+
+create or replace temp table batch_duplicates as
+with batch as (
+    select request_id, rowid as row_ref
+    from requests
+    where batch_id = $batch_id
+),
+
+repeated as (
+    select request_id
+    from batch
+    group by request_id
+    having count(*) > 1
+),
+
+later_copies as (
+    select row_ref
+    from (
+        select row_ref, row_number() over (partition by request_id order by row_ref) as copy_no
+        from batch semi join repeated using (request_id)
+    )
+    where copy_no > 1
+),
+
+already_stored as (
+    select batch.row_ref
+    from batch
+    where exists (
+        select 1 from requests as stored
+        where stored.request_id = batch.request_id and stored.batch_id < $batch_id
+    )
+)
+
+select row_ref from later_copies
+union
+select row_ref from already_stored;
+
+delete from requests
+where batch_id = $batch_id and rowid in (select row_ref from batch_duplicates);
