@@ -48,6 +48,7 @@ def connect(
     con.execute("set TimeZone = 'UTC'")  # after connect: the zone needs ICU, which loads with the database
     if not read_only:
         run(con, "schema")
+        run(con, "views")
     return con
 
 

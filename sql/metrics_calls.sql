@@ -1,0 +1,159 @@
+-- metrics_calls.sql: call metrics of grain $grain ('hour', 'day' or 'week'; UTC, weeks from Monday)
+-- for the windows in temp table metric_windows, per dimension (all, route, model, prompt_version,
+-- tenant) and segment, in the long shape of `metrics`. Writes temp table metrics_staging.
+-- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont, linear interpolation).
+-- Parameters: $grain.
+insert into metrics_staging
+with windows as (
+    select window_start
+    from metric_windows
+    where grain = $grain
+),
+
+calls as (
+    select
+        date_trunc($grain, started_at) as window_start,
+        route,
+        model,
+        coalesce(prompt_version, '(none)') as prompt_version,
+        coalesce(tenant, '(none)') as tenant,
+        status,
+        latency_ms,
+        ttft_ms,
+        input_tokens,
+        output_tokens,
+        cost_usd,
+        structured_output,
+        parse_ok,
+        retrieval_used,
+        retrieved_docs,
+        context_truncated,
+        tool_calls,
+        tool_errors,
+        retries,
+        fallback,
+        escalated,
+        eval_pass,
+    from requests
+    where started_at >= (select min(window_start) from windows)
+        and date_trunc($grain, started_at) in (select window_start from windows)
+),
+
+segments as (
+    select
+        window_start,
+        case
+            when grouping(route) = 0 then 'route'
+            when grouping(model) = 0 then 'model'
+            when grouping(prompt_version) = 0 then 'prompt_version'
+            when grouping(tenant) = 0 then 'tenant'
+            else 'all'
+        end as dimension,
+        case
+            when grouping(route) = 0 then route
+            when grouping(model) = 0 then model
+            when grouping(prompt_version) = 0 then prompt_version
+            when grouping(tenant) = 0 then tenant
+            else 'all'
+        end as segment,
+        count(*) as calls,
+        count(*) filter (where status <> 'ok') as failed_calls,
+        count(*) filter (where status = 'timeout') as timeouts,
+        count(*) filter (where status = 'rate_limited') as rate_limited_calls,
+        count(*) filter (where status = 'cancelled') as cancelled_calls,
+        count(*) filter (where status = 'ok') as ok_calls,
+        quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) filter (where status = 'ok') as latency_ms_q,
+        count(ttft_ms) filter (where status = 'ok') as ok_calls_with_ttft,
+        quantile_cont(ttft_ms, [0.5, 0.95]) filter (where status = 'ok') as ttft_ms_q,
+        sum(input_tokens) as input_tokens,
+        count(input_tokens) as calls_with_input_tokens,
+        sum(output_tokens) as output_tokens,
+        count(output_tokens) as calls_with_output_tokens,
+        sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0))
+            filter (where input_tokens is not null or output_tokens is not null) as total_tokens,
+        count(*) filter (where input_tokens is not null or output_tokens is not null) as calls_with_tokens,
+        sum(cost_usd) as cost_usd,
+        count(cost_usd) as priced_calls,
+        count(*) filter (where structured_output and parse_ok is not null) as structured_calls,
+        count(*) filter (where structured_output and not parse_ok) as parse_failures,
+        count(*) filter (where retrieval_used and retrieved_docs is not null) as retrieval_calls,
+        count(*) filter (where retrieval_used and retrieved_docs = 0) as empty_retrievals,
+        count(context_truncated) as calls_with_truncation_flag,
+        count(*) filter (where context_truncated) as truncated_calls,
+        sum(tool_calls) as tool_calls,
+        sum(coalesce(tool_errors, 0)) filter (where tool_calls is not null) as tool_errors,
+        count(retries) as calls_with_retry_count,
+        count(*) filter (where retries > 0) as retried_calls,
+        count(fallback) as calls_with_fallback_flag,
+        count(*) filter (where fallback) as fallback_calls,
+        count(escalated) as calls_with_escalation_flag,
+        count(*) filter (where escalated) as escalated_calls,
+        count(eval_pass) as evaluated_calls,
+        count(*) filter (where eval_pass) as passed_evals,
+    from calls
+    group by grouping sets (
+        (window_start),
+        (window_start, route),
+        (window_start, model),
+        (window_start, prompt_version),
+        (window_start, tenant)
+    )
+),
+
+window_totals as (
+    select window_start, calls as window_calls
+    from segments
+    where dimension = 'all'
+),
+
+exploded as (
+    select
+        segments.window_start,
+        segments.dimension,
+        segments.segment,
+        unnest([
+            {'metric': 'requests', 'value': calls::double, 'sample_size': calls},
+            {'metric': 'error_rate', 'value': failed_calls / nullif(calls, 0), 'sample_size': calls},
+            {'metric': 'timeout_rate', 'value': timeouts / nullif(calls, 0), 'sample_size': calls},
+            {'metric': 'rate_limit_rate', 'value': rate_limited_calls / nullif(calls, 0), 'sample_size': calls},
+            {'metric': 'cancel_rate', 'value': cancelled_calls / nullif(calls, 0), 'sample_size': calls},
+            {'metric': 'latency_p50_ms', 'value': latency_ms_q[1], 'sample_size': ok_calls},
+            {'metric': 'latency_p90_ms', 'value': latency_ms_q[2], 'sample_size': ok_calls},
+            {'metric': 'latency_p95_ms', 'value': latency_ms_q[3], 'sample_size': ok_calls},
+            {'metric': 'latency_p99_ms', 'value': latency_ms_q[4], 'sample_size': ok_calls},
+            {'metric': 'ttft_p50_ms', 'value': ttft_ms_q[1], 'sample_size': ok_calls_with_ttft},
+            {'metric': 'ttft_p95_ms', 'value': ttft_ms_q[2], 'sample_size': ok_calls_with_ttft},
+            {'metric': 'input_tokens', 'value': input_tokens::double, 'sample_size': calls_with_input_tokens},
+            {'metric': 'output_tokens', 'value': output_tokens::double, 'sample_size': calls_with_output_tokens},
+            {'metric': 'tokens_per_request', 'value': total_tokens / nullif(calls_with_tokens, 0), 'sample_size': calls_with_tokens},
+            {'metric': 'cost_usd', 'value': cost_usd::double, 'sample_size': priced_calls},
+            {'metric': 'cost_per_request_usd', 'value': cost_usd::double / nullif(priced_calls, 0), 'sample_size': priced_calls},
+            {'metric': 'unpriced_rate', 'value': (calls - priced_calls) / nullif(calls, 0), 'sample_size': calls},
+            {'metric': 'parser_failure_rate', 'value': parse_failures / nullif(structured_calls, 0), 'sample_size': structured_calls},
+            {'metric': 'retrieval_empty_rate', 'value': empty_retrievals / nullif(retrieval_calls, 0), 'sample_size': retrieval_calls},
+            {'metric': 'context_truncation_rate', 'value': truncated_calls / nullif(calls_with_truncation_flag, 0), 'sample_size': calls_with_truncation_flag},
+            {'metric': 'tool_error_rate', 'value': tool_errors / nullif(tool_calls, 0), 'sample_size': coalesce(tool_calls, 0)},
+            {'metric': 'retry_rate', 'value': retried_calls / nullif(calls_with_retry_count, 0), 'sample_size': calls_with_retry_count},
+            {'metric': 'fallback_rate', 'value': fallback_calls / nullif(calls_with_fallback_flag, 0), 'sample_size': calls_with_fallback_flag},
+            {'metric': 'escalation_rate', 'value': escalated_calls / nullif(calls_with_escalation_flag, 0), 'sample_size': calls_with_escalation_flag},
+            {'metric': 'eval_pass_rate', 'value': passed_evals / nullif(evaluated_calls, 0), 'sample_size': evaluated_calls},
+            {'metric': 'routing_share', 'value': calls / nullif(window_calls, 0), 'sample_size': window_calls},
+        ]) as measured
+    from segments
+    join window_totals using (window_start)
+),
+
+final as (
+    select
+        $grain as grain,
+        window_start,
+        dimension,
+        segment,
+        measured.metric,
+        measured.value,
+        measured.sample_size,
+    from exploded
+    where measured.metric <> 'routing_share' or dimension = 'model'
+)
+
+select * from final

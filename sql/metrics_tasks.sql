@@ -1,0 +1,75 @@
+-- metrics_tasks.sql: task metrics of grain $grain for the windows in temp table metric_windows,
+-- for dimensions all, route and tenant. A task belongs to the window, route and tenant of its first
+-- call (by started_at, then request_id); its outcome is the task_success of its last call that
+-- carries one; its cost is the sum over all its calls. Writes temp table metrics_staging.
+-- Parameters: $grain.
+insert into metrics_staging
+with windows as (
+    select window_start
+    from metric_windows
+    where grain = $grain
+),
+
+window_tasks as (
+    select distinct task_id
+    from requests
+    where started_at >= (select min(window_start) from windows)
+        and date_trunc($grain, started_at) in (select window_start from windows)
+),
+
+tasks as (
+    select
+        task_id,
+        arg_min({'started_at': started_at, 'route': route, 'tenant': tenant}, {'at': started_at, 'id': request_id})
+            as first_call,
+        arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null)
+            as outcome,
+        sum(cost_usd) as cost_usd,
+    from requests
+    where task_id in (select task_id from window_tasks)
+    group by task_id
+),
+
+placed_tasks as (
+    select
+        date_trunc($grain, first_call.started_at) as window_start,
+        first_call.route as route,
+        coalesce(first_call.tenant, '(none)') as tenant,
+        outcome,
+        cost_usd,
+    from tasks
+    where date_trunc($grain, first_call.started_at) in (select window_start from windows)
+),
+
+segments as (
+    select
+        window_start,
+        case when grouping(route) = 0 then 'route' when grouping(tenant) = 0 then 'tenant' else 'all' end as dimension,
+        case when grouping(route) = 0 then route when grouping(tenant) = 0 then tenant else 'all' end as segment,
+        count(*) as tasks,
+        count(outcome) as tasks_with_outcome,
+        count(*) filter (where outcome) as successful_tasks,
+        sum(cost_usd) as cost_usd,
+    from placed_tasks
+    group by grouping sets ((window_start), (window_start, route), (window_start, tenant))
+),
+
+exploded as (
+    select
+        window_start,
+        dimension,
+        segment,
+        unnest([
+            {'metric': 'tasks', 'value': tasks::double, 'sample_size': tasks},
+            {'metric': 'task_success_rate', 'value': successful_tasks / nullif(tasks_with_outcome, 0), 'sample_size': tasks_with_outcome},
+            {'metric': 'cost_per_successful_task_usd', 'value': cost_usd::double / nullif(successful_tasks, 0), 'sample_size': successful_tasks},
+        ]) as measured
+    from segments
+),
+
+final as (
+    select $grain as grain, window_start, dimension, segment, measured.metric, measured.value, measured.sample_size,
+    from exploded
+)
+
+select * from final
