@@ -1,0 +1,116 @@
+"""The `llm-vitals` command. Runs the pipeline's plain functions; needs no Prefect server."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from llm_vitals import pipeline, report
+from llm_vitals.errors import VitalsError
+from llm_vitals.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs one command; returns 0 on success, 2 when the command itself failed."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings(**{name: value for name, value in _settings_args(args).items() if value is not None})
+        return args.handler(args, settings)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        _fail(f"Setting {where} (LLM_VITALS_{where.upper()}) is invalid: {problem['msg']}.")
+    except VitalsError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("Interrupted; the running batch was rolled back.")
+    except Exception as exc:  # the outermost boundary: one clear line, never a bare stack trace
+        if os.environ.get("LLM_VITALS_DEBUG"):
+            raise
+        _fail(f"Unexpected {type(exc).__name__}: {exc}. Set LLM_VITALS_DEBUG=1 for the full trace and report it.")
+    return 2
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
+    return 0
+
+
+def _metrics(args: argparse.Namespace, settings: Settings) -> int:
+    print(report.metrics_text(pipeline.compute_metrics(settings, full=args.full)))
+    return 0
+
+
+def _monitor(args: argparse.Namespace, settings: Settings) -> int:
+    print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
+    print(report.metrics_text(pipeline.compute_metrics(settings)))
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    from llm_vitals import query
+
+    result = query.run_query(settings.db, args.sql, max_rows=args.max_rows)
+    sys.stdout.write(query.render(result, args.format))
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from llm_vitals import demo
+
+    demo.run(settings, days=args.days)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-vitals",
+        description="Monitor LLM apps in production: request logs into DuckDB, exact metrics.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--db", type=Path, help="DuckDB file (LLM_VITALS_DB; default llm-vitals.duckdb)")
+        sub.add_argument("--threads", type=int, help="DuckDB threads (LLM_VITALS_THREADS)")
+        sub.add_argument("--memory-limit", help="DuckDB memory limit such as 2GB (LLM_VITALS_MEMORY_LIMIT)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    for name, handler, help_text in (
+        ("ingest", _ingest, "Ingest request logs (JSON Lines, CSV, Parquet; plain or .gz) into the database."),
+        ("monitor", _monitor, "Ingest, then recompute the metrics the new data touched."),
+    ):
+        sub = command(name, handler, help_text)
+        sub.add_argument("sources", nargs="*", metavar="SOURCE", help="files, folders or globs (LLM_VITALS_SOURCE)")
+        sub.add_argument("--store-free-text", action="store_true", default=None,
+                         help="keep prompt/response/messages, redacted (LLM_VITALS_STORE_FREE_TEXT)")
+        sub.add_argument("--max-line-bytes", type=int, help="longest line accepted (LLM_VITALS_MAX_LINE_BYTES)")
+
+    sub = command("metrics", _metrics, "Recompute the metric windows that new data touched.")
+    sub.add_argument("--full", action="store_true", help="recompute every window")
+
+    sub = command("query", _query, "Run one read-only SQL query against the database.")
+    sub.add_argument("sql", metavar="SQL")
+    sub.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    sub.add_argument("--max-rows", type=int, default=None, help="print at most this many rows")
+
+    sub = command("demo", _demo, "Write two weeks of realistic logs with incidents, run the pipeline, show the findings.")
+    sub.add_argument("--dir", dest="demo_dir", type=Path, help="where to write (LLM_VITALS_DEMO_DIR)")
+    sub.add_argument("--days", type=int, default=14, help="days of logs to generate")
+    return parser
+
+
+def _settings_args(args: argparse.Namespace) -> dict[str, object]:
+    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir")
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _fail(message: str) -> None:
+    print(f"llm-vitals: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""`llm-vitals demo`: realistic request logs with known incidents, run through the pipeline.
+
+The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,000 calls a day over
+7 routes, 5 models from 3 providers and 12 tenants, with two-call tasks and three incidents:
+  - prompt_version v8 of route `extract` (rolled out on day 9, 10:00 UTC) breaks parsing: 9 % vs 1 %;
+  - model gemini-2.5-flash times out on 12 % of calls on day 11, 14:00-20:00 UTC (1 % otherwise);
+  - tenant t04's retrieval comes back empty for 40 % of calls on day 12 (3 % otherwise);
+plus a few malformed lines and re-sent duplicates.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from llm_vitals import pipeline, report
+from llm_vitals.settings import Settings
+
+ROUTES = ("chat", "extract", "summarize", "classify", "search-qa", "code-assist", "support-agent")
+ROUTE_WEIGHTS = (0.24, 0.16, 0.14, 0.10, 0.16, 0.10, 0.10)
+STRUCTURED_ROUTES = ("extract", "classify", "support-agent")
+RETRIEVAL_ROUTES = ("search-qa", "support-agent", "chat")
+MODELS = (  # (provider, model, median latency ms)
+    ("openai", "gpt-4o-mini", 700.0),
+    ("openai", "gpt-4.1", 1900.0),
+    ("anthropic", "claude-sonnet-4-5", 2400.0),
+    ("anthropic", "claude-3-5-haiku-latest", 900.0),
+    ("google", "gemini-2.5-flash", 800.0),
+)
+ROUTE_MODELS = {  # the models each route is served by, with their shares
+    "chat": ((0, 0.6), (3, 0.4)),
+    "extract": ((0, 0.5), (4, 0.5)),
+    "summarize": ((4, 0.7), (3, 0.3)),
+    "classify": ((0, 0.5), (4, 0.5)),
+    "search-qa": ((1, 0.5), (4, 0.5)),
+    "code-assist": ((2, 0.8), (1, 0.2)),
+    "support-agent": ((2, 0.5), (1, 0.5)),
+}
+TENANTS = tuple(f"t{n:02d}" for n in range(1, 13))
+CALLS_PER_DAY = 2000
+ROLLOUT_DAY, TIMEOUT_DAY, OUTAGE_DAY = 8, 10, 11  # 0-based day offsets: days 9, 11 and 12
+
+
+@dataclass
+class DemoPaths:
+    """Where the demo writes."""
+
+    logs: Path
+    db: Path
+
+
+def generate(out_dir: Path, *, days: int = 14, end: datetime | None = None, seed: int = 7) -> Path:
+    """Writes one JSON Lines file per day into out_dir/logs; returns that folder."""
+    end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    rng = np.random.default_rng(seed)
+    table = _calls(rng, start, days)
+    logs = out_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    con.register("calls", table)
+    for day in range(days):
+        day_start = start + timedelta(days=day)
+        path = logs / f"requests-{day_start:%Y-%m-%d}.jsonl"
+        con.execute(
+            f"copy (select * exclude (ts_us, day) replace (strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ') as timestamp)"
+            f" from calls where day = {day} order by ts_us) "
+            f"to '{path.as_posix()}' (format json)"  # path is built here from a date, not from input
+        )
+    con.close()
+    _add_flaws(logs, start, rng)
+    return logs
+
+
+def run(settings: Settings, *, days: int = 14) -> DemoPaths:
+    """Generates the demo logs, runs ingest and metrics into the demo database, prints the findings."""
+    out_dir = settings.demo_dir
+    db_path = out_dir / "llm-vitals.duckdb"
+    for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    logs = generate(out_dir, days=days)
+    demo_settings = settings.model_copy(update={"db": db_path})
+    print(f"Wrote {days} days of request logs to {logs}/")
+    print(report.ingest_text(pipeline.ingest_sources(demo_settings, [str(logs)])))
+    print(report.metrics_text(pipeline.compute_metrics(demo_settings)))
+    _print_findings(db_path)
+    return DemoPaths(logs, db_path)
+
+
+def _calls(rng: np.random.Generator, start: datetime, days: int) -> pa.Table:
+    n_tasks = CALLS_PER_DAY * days * 10 // 13  # 30 % of tasks make a second call
+    hour_weights = 0.4 + np.sin(np.linspace(0, np.pi, 24)) ** 2  # busier in the (UTC) day
+    day = rng.integers(0, days, n_tasks)
+    hour = rng.choice(24, n_tasks, p=hour_weights / hour_weights.sum())
+    offset_us = (day * 86400 + hour * 3600) * 1_000_000 + rng.integers(0, 3600 * 1_000_000, n_tasks)
+    route = rng.choice(len(ROUTES), n_tasks, p=ROUTE_WEIGHTS)
+    tenant_weights = 1 / np.arange(1, len(TENANTS) + 1) ** 0.6
+    tenant = rng.choice(len(TENANTS), n_tasks, p=tenant_weights / tenant_weights.sum())
+    second = rng.random(n_tasks) < 0.3
+    # one row per call: every task's first call, then the second calls 2-40 s later
+    task = np.concatenate([np.arange(n_tasks), np.flatnonzero(second)])
+    call_no = np.concatenate([np.zeros(n_tasks, int), np.ones(second.sum(), int)])
+    ts_us = offset_us[task] + call_no * rng.integers(2_000_000, 40_000_000, len(task))
+    n = len(task)
+    route, tenant, day = route[task], tenant[task], (ts_us // 86_400_000_000)
+    model = np.empty(n, int)
+    for r, choices in ROUTE_MODELS.items():
+        rows = route == ROUTES.index(r)
+        ids, shares = zip(*choices)
+        model[rows] = rng.choice(ids, rows.sum(), p=shares)
+    rollout_us = (ROLLOUT_DAY * 24 + 10) * 3_600_000_000
+    is_extract = route == ROUTES.index("extract")
+    prompt_version = np.where(is_extract, np.where(ts_us >= rollout_us, "v8", "v7"), "v3")
+    # status: 1 % timeouts, 0.5 % errors, 0.3 % rate limits; the incident lifts gemini timeouts
+    incident = (model == 4) & (ts_us >= (TIMEOUT_DAY * 24 + 14) * 3_600_000_000) & (ts_us < (TIMEOUT_DAY * 24 + 20) * 3_600_000_000)
+    u = rng.random(n)
+    timeout_p = np.where(incident, 0.12, 0.01)
+    status = np.select(
+        [u < timeout_p, u < timeout_p + 0.005, u < timeout_p + 0.008, u < timeout_p + 0.009],
+        ["timeout", "error", "rate_limited", "cancelled"],
+        "ok",
+    )
+    base_latency = np.array([m[2] for m in MODELS])[model]
+    input_tokens = rng.lognormal(np.log(1800), 0.6, n).astype(np.int64) + 50
+    output_tokens = rng.lognormal(np.log(250), 0.7, n).astype(np.int64) + 5
+    latency = base_latency * rng.lognormal(0, 0.35, n) * (0.8 + output_tokens / 1000)
+    latency = np.where(status == "timeout", 30000.0 + rng.random(n) * 100, latency).round(1)
+    structured = np.isin(route, [ROUTES.index(r) for r in STRUCTURED_ROUTES])
+    parse_fail_p = np.where(is_extract & (prompt_version == "v8"), 0.09, 0.01)
+    parse_ok = rng.random(n) >= parse_fail_p
+    retrieval = np.isin(route, [ROUTES.index(r) for r in RETRIEVAL_ROUTES])
+    outage = (tenant == TENANTS.index("t04")) & (day == OUTAGE_DAY)
+    empty = rng.random(n) < np.where(outage, 0.40, 0.03)
+    docs = np.where(empty, 0, rng.integers(1, 9, n))
+    ok = status == "ok"
+    last_call = (call_no == 1) | ~second[task]
+    task_success = np.where(last_call, ok & (parse_ok | ~structured) & (rng.random(n) < 0.93), None)
+    has_cost = rng.random(n) < 0.5  # half the apps log their cost; the rest is priced by genai-prices
+    cost = _list_price(model, input_tokens, output_tokens)
+    tool_calls = np.where(route == ROUTES.index("support-agent"), rng.integers(0, 4, n), None)
+    tool_errors = np.where(tool_calls != None, rng.binomial(1, 0.05, n), None)  # noqa: E711
+    return pa.table(
+        {
+            "request_id": [f"req-{i:07d}" for i in rng.permutation(n)],
+            "timestamp": pa.array(ts_us + int(start.timestamp() * 1_000_000), pa.timestamp("us", tz="UTC")),
+            "route": np.array(ROUTES)[route],
+            "model": np.array([m[1] for m in MODELS])[model],
+            "provider": np.array([m[0] for m in MODELS])[model],
+            "status": status,
+            "latency_ms": latency,
+            "ttft_ms": pa.array(np.where(ok, (latency * rng.uniform(0.1, 0.3, n)).round(1), np.nan), from_pandas=True),
+            "tenant": np.array(TENANTS)[tenant],
+            "task_id": [f"task-{t:07d}" for t in task],
+            "task_success": pa.array(task_success.tolist(), pa.bool_()),
+            "input_tokens": input_tokens,
+            "output_tokens": np.where(ok, output_tokens, 0),
+            "cost_usd": pa.array(np.where(has_cost, cost, np.nan).round(8), from_pandas=True),
+            "structured_output": structured,
+            "parse_ok": pa.array(np.where(structured & ok, parse_ok, None).tolist(), pa.bool_()),
+            "retrieval_used": retrieval,
+            "retrieved_docs": pa.array(np.where(retrieval, docs, None).tolist(), pa.int64()),
+            "tool_calls": pa.array(tool_calls.tolist(), pa.int64()),
+            "tool_errors": pa.array(tool_errors.tolist(), pa.int64()),
+            "prompt_version": prompt_version,
+            "release": np.where(ts_us >= (6 * 24 + 9) * 3_600_000_000, "2026.11.2", "2026.11.1"),
+            "day": day,
+            "ts_us": ts_us,
+        }
+    )
+
+
+def _list_price(model: np.ndarray, input_tokens: np.ndarray, output_tokens: np.ndarray) -> np.ndarray:
+    """Returns what an app would log as cost: list prices per million tokens (input, output)."""
+    per_mtok = np.array([(0.15, 0.60), (2.0, 8.0), (3.0, 15.0), (0.8, 4.0), (0.3, 2.5)])[model]
+    return (input_tokens * per_mtok[:, 0] + output_tokens * per_mtok[:, 1]) / 1e6
+
+
+def _add_flaws(logs: Path, start: datetime, rng: np.random.Generator) -> None:
+    """Appends what real logs have: malformed lines and a few re-sent records."""
+    first = sorted(logs.glob("*.jsonl"))[0]
+    last = sorted(logs.glob("*.jsonl"))[-1]
+    resent = first.read_text(encoding="utf-8").splitlines()[:20]
+    flawed = [
+        "not json at all",
+        '{"request_id": "bad-1", "timestamp": "yesterday", "route": "chat", "model": "gpt-4o-mini", "status": "ok", "latency_ms": 5}',
+        '{"request_id": "bad-2", "timestamp": "%s", "route": "chat", "model": "gpt-4o-mini", "status": "ok", "latency_ms": -3}'
+        % (start + timedelta(days=13, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        '{"request_id": "bad-3", "timestamp": "%s", "route": "chat", "status": "ok", "latency_ms": 12}'
+        % (start + timedelta(days=13, hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        '["an", "array"]',
+    ]
+    with last.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(flawed + resent) + "\n")
+
+
+def _print_findings(db_path: Path) -> None:
+    from llm_vitals.query import render, run_query
+
+    findings = (
+        ("Parser failures on route `extract` by prompt version (v8 rolled out on day 9):",
+         "select segment as prompt_version, round(100 * sum(value * sample_size) / sum(sample_size), 2) as parser_failure_pct,"
+         " sum(sample_size) as structured_calls from metrics where grain = 'day' and dimension = 'prompt_version'"
+         " and metric = 'parser_failure_rate' and segment in ('v7', 'v8') group by segment order by segment"),
+        ("Timeout rate by model, worst hours:",
+         "select window_start as hour, segment as model, round(100 * value, 1) as timeout_pct, sample_size as calls"
+         " from metrics where grain = 'hour' and dimension = 'model' and metric = 'timeout_rate' and sample_size >= 20"
+         " order by value desc, window_start limit 5"),
+        ("Retrieval-empty rate by tenant, worst days:",
+         "select window_start::date as day, segment as tenant, round(100 * value, 1) as empty_pct, sample_size as retrievals"
+         " from metrics where grain = 'day' and dimension = 'tenant' and metric = 'retrieval_empty_rate' and sample_size >= 30"
+         " order by value desc limit 3"),
+        ("Cost per successful task by route (last 7 days):",
+         "select segment as route, round(sum(value * sample_size) / sum(sample_size), 5) as usd_per_successful_task"
+         " from metrics where grain = 'day' and dimension = 'route' and metric = 'cost_per_successful_task_usd'"
+         " and window_start >= (select max(window_start) - interval 6 days from metrics where grain = 'day')"
+         " group by segment order by 2 desc"),
+    )
+    for title, sql in findings:
+        print(f"\n{title}")
+        print(render(run_query(db_path, sql), "table"), end="")
+    print(
+        f"""
+Next, try:
+  llm-vitals query --db {db_path} "select * from metrics_daily where dimension = 'route' order by window_start desc limit 20"
+  llm-vitals query --db {db_path} "select reason, count(*) from rejected_records group by reason"
+  duckdb -readonly {db_path}        # any DuckDB client can open the file; see README "Querying"
+"""
+    )
