@@ -1,0 +1,1 @@
+"""Prefect flows: tables of contents over the tasks in llm_vitals.tasks."""
