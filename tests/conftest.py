@@ -1,0 +1,96 @@
+"""Shared fixtures: record factories, file writers, and a session-wide Prefect test harness."""
+
+import json
+import os
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+CLOCK = datetime(2026, 10, 5, 0, 0, tzinfo=UTC)  # a Monday: week windows start here
+
+
+def record(**fields) -> dict:
+    """Returns a valid request-log record with the given fields replaced."""
+    base = {
+        "request_id": "r-1",
+        "timestamp": "2026-10-05T10:00:00Z",
+        "route": "chat",
+        "model": "gpt-4o-mini",
+        "status": "ok",
+        "latency_ms": 100.0,
+    }
+    base.update(fields)
+    return base
+
+
+def write_jsonl(path: Path, records: list, *, newline_at_end: bool = True) -> Path:
+    """Writes records (dicts, or raw strings written as they are) as JSON Lines."""
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + ("\n" if newline_at_end else ""), encoding="utf-8")
+    return path
+
+
+def generated_records(n: int = 3000, *, seed: int = 11, days: int = 3) -> list[dict]:
+    """Returns n varied records over `days` days from CLOCK, with tasks of 1-3 calls and optional fields missing."""
+    rng = random.Random(seed)
+    routes, models = ["chat", "extract", "search", "agent"], ["gpt-4o-mini", "claude-3-5-haiku-latest", "unknown-x"]
+    versions, tenants = ["v1", "v2", None], ["t1", "t2", "t3", "t4", None]
+    out, task_no = [], 0
+    while len(out) < n:
+        task_no += 1
+        start = CLOCK + timedelta(seconds=rng.randrange(days * 86400))
+        for call in range(rng.choice([1, 1, 2, 3])):
+            ts = start + timedelta(seconds=rng.choice([0, 1, 30, 4000]) * call)
+            rec = {
+                "request_id": f"g-{len(out)}",
+                "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + rng.choice(["Z", "+00:00"]),
+                "route": rng.choice(routes),
+                "model": rng.choice(models),
+                "status": rng.choices(["ok", "error", "timeout", "rate_limited", "cancelled"], [90, 3, 4, 2, 1])[0],
+                "latency_ms": round(rng.uniform(10, 5000), rng.choice([0, 1, 3])),
+                "task_id": f"task-{task_no}",
+            }
+            optional = {
+                "prompt_version": rng.choice(versions),
+                "tenant": rng.choice(tenants),
+                "ttft_ms": round(rng.uniform(5, 500), 1),
+                "input_tokens": rng.randrange(0, 5000),
+                "output_tokens": rng.randrange(0, 800),
+                "cost_usd": str(Decimal(rng.randrange(0, 10**7)) / Decimal(10**9)),
+                "task_success": rng.random() < 0.8,
+                "structured_output": rng.random() < 0.5,
+                "parse_ok": rng.random() < 0.9,
+                "retrieval_used": rng.random() < 0.5,
+                "retrieved_docs": rng.choice([0, 0, 1, 3, 8]),
+                "context_truncated": rng.random() < 0.05,
+                "tool_calls": rng.randrange(0, 4),
+                "tool_errors": rng.randrange(0, 2),
+                "retries": rng.choice([0, 0, 0, 1, 2]),
+                "fallback": rng.random() < 0.04,
+                "escalated": rng.random() < 0.02,
+                "eval_pass": rng.random() < 0.85,
+            }
+            for name, value in optional.items():
+                if value is not None and rng.random() < 0.85:
+                    rec[name] = float(value) if name == "cost_usd" and rng.random() < 0.5 else value
+            out.append(rec)
+    return out[:n]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "vitals.duckdb"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
