@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import duckdb
 
 from llm_vitals import db
-from llm_vitals.metric_names import GRAINS
 
 
 @dataclass
@@ -27,9 +26,8 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
     with db.transaction(con):
         db.run(con, "metrics_windows", since_batch_id=since, full=full or since == 0)
         con.execute("create or replace temp table metrics_staging as select * from metrics limit 0")
-        for grain in GRAINS:
-            db.run(con, "metrics_calls", grain=grain)
-            db.run(con, "metrics_tasks", grain=grain)
+        db.run(con, "metrics_calls")
+        db.run(con, "metrics_tasks")
         windows = con.execute("select count(*) from metric_windows").fetchone()[0]
         rows = con.execute("select count(*) from metrics_staging").fetchone()[0]
         db.run(con, "metrics_replace", through_batch_id=max(through, since))

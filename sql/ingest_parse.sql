@@ -15,9 +15,59 @@ with source_lines as (
 ),
 
 parsed as (
+    -- One typed parse per line, like DuckDB's own read_json. A value of the wrong type parses as NULL.
     select
         raw,
-        case when json_valid(raw) and starts_with(ltrim(raw), '{') then json_transform(raw, '{
+        case when starts_with(ltrim(raw), '{') then try(json_transform(raw, '{
+            "request_id": "VARCHAR", "timestamp": "VARCHAR", "route": "VARCHAR", "model": "VARCHAR",
+            "status": "VARCHAR", "latency_ms": "DOUBLE", "provider": "VARCHAR", "tenant": "VARCHAR",
+            "user_role": "VARCHAR", "task_id": "VARCHAR", "task_success": "BOOLEAN", "ttft_ms": "DOUBLE",
+            "input_tokens": "DOUBLE", "output_tokens": "DOUBLE", "cached_input_tokens": "DOUBLE",
+            "reasoning_tokens": "DOUBLE", "cost_usd": "DOUBLE", "structured_output": "BOOLEAN",
+            "parse_ok": "BOOLEAN", "retrieval_used": "BOOLEAN", "retrieved_docs": "DOUBLE",
+            "context_truncated": "BOOLEAN", "tool_calls": "DOUBLE", "tool_errors": "DOUBLE",
+            "retries": "DOUBLE", "fallback": "BOOLEAN", "escalated": "BOOLEAN", "eval_pass": "BOOLEAN",
+            "feedback": "DOUBLE", "prompt_version": "VARCHAR", "release": "VARCHAR",
+            "retrieval_config": "VARCHAR", "tool_schema_version": "VARCHAR", "temperature": "DOUBLE",
+            "error_type": "VARCHAR"}')) end as t
+    from source_lines
+),
+
+counted as (
+    -- Every key is followed by a colon, so the colons outside null values (less the timestamp's)
+    -- bound the count of keys with a value from above (a ":null" inside a string also brought its
+    -- own colon, so removing it never lowers the bound below the true count). A line whose bound
+    -- equals the number of contract fields that parsed to a value has no other key with a value and
+    -- no value of the wrong type: it needs nothing more. Any other line (an extra key, a mistyped
+    -- value, a colon inside a value) gets a second, all-text parse below, which gives the reason
+    -- with the value as written and the fields outside the contract.
+    select
+        raw,
+        t,
+        t is not null and strlen(replace(raw, ':null', '')) - strlen(replace(replace(raw, ':null', ''), ':', ''))
+            - (strlen(t.timestamp) - strlen(replace(t.timestamp, ':', ''))) = (
+            (t.request_id is not null)::int + (t.timestamp is not null)::int + (t.route is not null)::int
+            + (t.model is not null)::int + (t.status is not null)::int + (t.latency_ms is not null)::int
+            + (t.provider is not null)::int + (t.tenant is not null)::int + (t.user_role is not null)::int
+            + (t.task_id is not null)::int + (t.task_success is not null)::int + (t.ttft_ms is not null)::int
+            + (t.input_tokens is not null)::int + (t.output_tokens is not null)::int + (t.cached_input_tokens is not null)::int
+            + (t.reasoning_tokens is not null)::int + (t.cost_usd is not null)::int + (t.structured_output is not null)::int
+            + (t.parse_ok is not null)::int + (t.retrieval_used is not null)::int + (t.retrieved_docs is not null)::int
+            + (t.context_truncated is not null)::int + (t.tool_calls is not null)::int + (t.tool_errors is not null)::int
+            + (t.retries is not null)::int + (t.fallback is not null)::int + (t.escalated is not null)::int
+            + (t.eval_pass is not null)::int + (t.feedback is not null)::int + (t.prompt_version is not null)::int
+            + (t.release is not null)::int + (t.retrieval_config is not null)::int + (t.tool_schema_version is not null)::int
+            + (t.temperature is not null)::int + (t.error_type is not null)::int
+        ) as is_plain
+    from parsed
+),
+
+typed as (
+    select
+        raw,
+        t,
+        is_plain,
+        case when t is not null and not is_plain then json_transform(raw, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "route": "VARCHAR", "model": "VARCHAR",
             "status": "VARCHAR", "latency_ms": "VARCHAR", "provider": "VARCHAR", "tenant": "VARCHAR",
             "user_role": "VARCHAR", "task_id": "VARCHAR", "task_success": "VARCHAR", "ttft_ms": "VARCHAR",
@@ -28,40 +78,52 @@ parsed as (
             "retries": "VARCHAR", "fallback": "VARCHAR", "escalated": "VARCHAR", "eval_pass": "VARCHAR",
             "feedback": "VARCHAR", "prompt_version": "VARCHAR", "release": "VARCHAR",
             "retrieval_config": "VARCHAR", "tool_schema_version": "VARCHAR", "temperature": "VARCHAR",
-            "error_type": "VARCHAR"}') end as j
-    from source_lines
+            "error_type": "VARCHAR"}') end as v
+    from counted
 ),
 
-typed as (
+valued as (
     select
         raw,
-        j,
-        try_cast(j.timestamp as timestamptz) as started_at,
-        -- RFC 3339 needs an explicit offset; DuckDB alone would read a bare time in the session zone.
-        regexp_matches(j.timestamp, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$')
-            as has_offset,
-        try_cast(j.latency_ms as double) as latency_ms,
-        try_cast(j.ttft_ms as double) as ttft_ms,
-        try_cast(j.temperature as double) as temperature,
-        try_cast(j.cost_usd as double) as cost_number,
-        try_cast(j.input_tokens as double) as input_tokens,
-        try_cast(j.output_tokens as double) as output_tokens,
-        try_cast(j.cached_input_tokens as double) as cached_input_tokens,
-        try_cast(j.reasoning_tokens as double) as reasoning_tokens,
-        try_cast(j.retrieved_docs as double) as retrieved_docs,
-        try_cast(j.tool_calls as double) as tool_calls,
-        try_cast(j.tool_errors as double) as tool_errors,
-        try_cast(j.retries as double) as retries,
-        try_cast(j.feedback as double) as feedback,
-        try_cast(j.task_success as boolean) as task_success,
-        try_cast(j.structured_output as boolean) as structured_output,
-        try_cast(j.parse_ok as boolean) as parse_ok,
-        try_cast(j.retrieval_used as boolean) as retrieval_used,
-        try_cast(j.context_truncated as boolean) as context_truncated,
-        try_cast(j.fallback as boolean) as fallback,
-        try_cast(j.escalated as boolean) as escalated,
-        try_cast(j.eval_pass as boolean) as eval_pass
-    from parsed
+        is_plain,
+        v,
+        coalesce(t.request_id, v.request_id) as request_id,
+        coalesce(t.timestamp, v.timestamp) as timestamp,
+        coalesce(t.route, v.route) as route,
+        coalesce(t.model, v.model) as model,
+        coalesce(t.status, v.status) as status,
+        coalesce(t.latency_ms, try_cast(v.latency_ms as double)) as latency_ms,
+        coalesce(t.provider, v.provider) as provider,
+        coalesce(t.tenant, v.tenant) as tenant,
+        coalesce(t.user_role, v.user_role) as user_role,
+        coalesce(t.task_id, v.task_id) as task_id,
+        coalesce(t.task_success, try_cast(v.task_success as boolean)) as task_success,
+        coalesce(t.ttft_ms, try_cast(v.ttft_ms as double)) as ttft_ms,
+        coalesce(t.input_tokens, try_cast(v.input_tokens as double)) as input_tokens,
+        coalesce(t.output_tokens, try_cast(v.output_tokens as double)) as output_tokens,
+        coalesce(t.cached_input_tokens, try_cast(v.cached_input_tokens as double)) as cached_input_tokens,
+        coalesce(t.reasoning_tokens, try_cast(v.reasoning_tokens as double)) as reasoning_tokens,
+        coalesce(t.cost_usd, try_cast(v.cost_usd as double)) as cost_usd,
+        coalesce(t.structured_output, try_cast(v.structured_output as boolean)) as structured_output,
+        coalesce(t.parse_ok, try_cast(v.parse_ok as boolean)) as parse_ok,
+        coalesce(t.retrieval_used, try_cast(v.retrieval_used as boolean)) as retrieval_used,
+        coalesce(t.retrieved_docs, try_cast(v.retrieved_docs as double)) as retrieved_docs,
+        coalesce(t.context_truncated, try_cast(v.context_truncated as boolean)) as context_truncated,
+        coalesce(t.tool_calls, try_cast(v.tool_calls as double)) as tool_calls,
+        coalesce(t.tool_errors, try_cast(v.tool_errors as double)) as tool_errors,
+        coalesce(t.retries, try_cast(v.retries as double)) as retries,
+        coalesce(t.fallback, try_cast(v.fallback as boolean)) as fallback,
+        coalesce(t.escalated, try_cast(v.escalated as boolean)) as escalated,
+        coalesce(t.eval_pass, try_cast(v.eval_pass as boolean)) as eval_pass,
+        coalesce(t.feedback, try_cast(v.feedback as double)) as feedback,
+        coalesce(t.prompt_version, v.prompt_version) as prompt_version,
+        coalesce(t.release, v.release) as release,
+        coalesce(t.retrieval_config, v.retrieval_config) as retrieval_config,
+        coalesce(t.tool_schema_version, v.tool_schema_version) as tool_schema_version,
+        coalesce(t.temperature, try_cast(v.temperature as double)) as temperature,
+        coalesce(t.error_type, v.error_type) as error_type,
+        try_cast(coalesce(t.timestamp, v.timestamp) as timestamptz) as started_at
+    from typed
 ),
 
 checked as (
@@ -69,104 +131,86 @@ checked as (
         *,
         case
             when raw is null or trim(raw) = '' then 'blank'
-            when j is null then 'line is not a JSON object'
-            when coalesce(j.request_id, '') = '' then 'missing required field request_id'
-            when j.timestamp is null then 'missing required field timestamp'
-            when coalesce(j.route, '') = '' then 'missing required field route'
-            when coalesce(j.model, '') = '' then 'missing required field model'
-            when j.status is null then 'missing required field status'
-            when j.latency_ms is null then 'missing required field latency_ms'
-            when started_at is null or not has_offset
-                then 'timestamp "' || left(j.timestamp, 64) || '" is not RFC 3339 with a UTC offset'
-            when j.status not in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
-                then 'status "' || left(j.status, 64) || '" is not one of ok, error, timeout, rate_limited, cancelled'
+            when not is_plain and v is null then 'line is not a JSON object'
+            when coalesce(request_id, '') = '' then 'missing required field request_id'
+            when timestamp is null then 'missing required field timestamp'
+            when coalesce(route, '') = '' then 'missing required field route'
+            when coalesce(model, '') = '' then 'missing required field model'
+            when status is null then 'missing required field status'
+            when latency_ms is null and v.latency_ms is null then 'missing required field latency_ms'
+            -- RFC 3339 needs an explicit offset; DuckDB alone would read a bare time in the session zone.
+            when started_at is null
+                or not regexp_matches(timestamp, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$')
+                then 'timestamp "' || left(timestamp, 64) || '" is not RFC 3339 with a UTC offset'
+            when status not in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
+                then 'status "' || left(status, 64) || '" is not one of ok, error, timeout, rate_limited, cancelled'
             when latency_ms is null or isnan(latency_ms) or isinf(latency_ms)
-                then 'latency_ms "' || left(j.latency_ms, 64) || '" is not a number'
+                then 'latency_ms "' || left(v.latency_ms, 64) || '" is not a number'
             when latency_ms < 0 then 'latency_ms is negative'
-            when j.ttft_ms is not null and coalesce(ttft_ms < 0 or isnan(ttft_ms), true)
-                then 'ttft_ms "' || left(j.ttft_ms, 64) || '" is not a number >= 0'
-            when j.cost_usd is not null and coalesce(cost_number < 0 or isnan(cost_number) or cost_number >= 1e6, true)
-                then 'cost_usd "' || left(j.cost_usd, 64) || '" is not a number from 0 to 999999'
-            when j.temperature is not null and temperature is null
-                then 'temperature "' || left(j.temperature, 64) || '" is not a number'
-            when j.input_tokens is not null and coalesce(input_tokens < 0 or input_tokens <> trunc(input_tokens), true)
-                then 'input_tokens "' || left(j.input_tokens, 64) || '" is not a whole number >= 0'
-            when j.output_tokens is not null and coalesce(output_tokens < 0 or output_tokens <> trunc(output_tokens), true)
-                then 'output_tokens "' || left(j.output_tokens, 64) || '" is not a whole number >= 0'
-            when j.cached_input_tokens is not null and coalesce(cached_input_tokens < 0 or cached_input_tokens <> trunc(cached_input_tokens), true)
-                then 'cached_input_tokens "' || left(j.cached_input_tokens, 64) || '" is not a whole number >= 0'
-            when j.reasoning_tokens is not null and coalesce(reasoning_tokens < 0 or reasoning_tokens <> trunc(reasoning_tokens), true)
-                then 'reasoning_tokens "' || left(j.reasoning_tokens, 64) || '" is not a whole number >= 0'
-            when j.retrieved_docs is not null and coalesce(retrieved_docs < 0 or retrieved_docs <> trunc(retrieved_docs), true)
-                then 'retrieved_docs "' || left(j.retrieved_docs, 64) || '" is not a whole number >= 0'
-            when j.tool_calls is not null and coalesce(tool_calls < 0 or tool_calls <> trunc(tool_calls), true)
-                then 'tool_calls "' || left(j.tool_calls, 64) || '" is not a whole number >= 0'
-            when j.tool_errors is not null and coalesce(tool_errors < 0 or tool_errors <> trunc(tool_errors), true)
-                then 'tool_errors "' || left(j.tool_errors, 64) || '" is not a whole number >= 0'
-            when j.retries is not null and coalesce(retries < 0 or retries <> trunc(retries), true)
-                then 'retries "' || left(j.retries, 64) || '" is not a whole number >= 0'
-            when j.feedback is not null and coalesce(feedback not in (-1, 0, 1), true)
-                then 'feedback "' || left(j.feedback, 64) || '" is not -1, 0 or 1'
-            when j.task_success is not null and task_success is null
-                then 'task_success "' || left(j.task_success, 64) || '" is not true or false'
-            when j.structured_output is not null and structured_output is null
-                then 'structured_output "' || left(j.structured_output, 64) || '" is not true or false'
-            when j.parse_ok is not null and parse_ok is null
-                then 'parse_ok "' || left(j.parse_ok, 64) || '" is not true or false'
-            when j.retrieval_used is not null and retrieval_used is null
-                then 'retrieval_used "' || left(j.retrieval_used, 64) || '" is not true or false'
-            when j.context_truncated is not null and context_truncated is null
-                then 'context_truncated "' || left(j.context_truncated, 64) || '" is not true or false'
-            when j.fallback is not null and fallback is null
-                then 'fallback "' || left(j.fallback, 64) || '" is not true or false'
-            when j.escalated is not null and escalated is null
-                then 'escalated "' || left(j.escalated, 64) || '" is not true or false'
-            when j.eval_pass is not null and eval_pass is null
-                then 'eval_pass "' || left(j.eval_pass, 64) || '" is not true or false'
-        end as reject_reason,
-        -- A line has a field outside the contract only if it has more keys than contract fields
-        -- present; every key is followed by a colon, so counting colons (less the timestamp's)
-        -- bounds the key count from above. Only lines that may have extra keys pay for a re-parse.
-        (length(raw) - length(replace(raw, ':', '')))
-            - (length(j.timestamp) - length(replace(j.timestamp, ':', ''))) > (
-            (j.request_id is not null)::int + (j.timestamp is not null)::int + (j.route is not null)::int
-            + (j.model is not null)::int + (j.status is not null)::int + (j.latency_ms is not null)::int
-            + (j.provider is not null)::int + (j.tenant is not null)::int + (j.user_role is not null)::int
-            + (j.task_id is not null)::int + (j.task_success is not null)::int + (j.ttft_ms is not null)::int
-            + (j.input_tokens is not null)::int + (j.output_tokens is not null)::int
-            + (j.cached_input_tokens is not null)::int + (j.reasoning_tokens is not null)::int
-            + (j.cost_usd is not null)::int + (j.structured_output is not null)::int
-            + (j.parse_ok is not null)::int + (j.retrieval_used is not null)::int
-            + (j.retrieved_docs is not null)::int + (j.context_truncated is not null)::int
-            + (j.tool_calls is not null)::int + (j.tool_errors is not null)::int + (j.retries is not null)::int
-            + (j.fallback is not null)::int + (j.escalated is not null)::int + (j.eval_pass is not null)::int
-            + (j.feedback is not null)::int + (j.prompt_version is not null)::int + (j.release is not null)::int
-            + (j.retrieval_config is not null)::int + (j.tool_schema_version is not null)::int
-            + (j.temperature is not null)::int + (j.error_type is not null)::int
-        ) as may_have_extra_keys
-    from typed
+            when v.ttft_ms is not null and coalesce(ttft_ms < 0 or isnan(ttft_ms), true) or ttft_ms < 0
+                then 'ttft_ms "' || left(coalesce(v.ttft_ms, raw ->> '$.ttft_ms'), 64) || '" is not a number >= 0'
+            when v.cost_usd is not null and cost_usd is null or cost_usd < 0 or cost_usd >= 1e6 or isnan(cost_usd)
+                then 'cost_usd "' || left(coalesce(v.cost_usd, raw ->> '$.cost_usd'), 64) || '" is not a number from 0 to 999999'
+            when v.temperature is not null and temperature is null
+                then 'temperature "' || left(v.temperature, 64) || '" is not a number'
+            when v.input_tokens is not null and input_tokens is null or input_tokens < 0 or input_tokens <> trunc(input_tokens)
+                then 'input_tokens "' || left(coalesce(v.input_tokens, raw ->> '$.input_tokens'), 64) || '" is not a whole number >= 0'
+            when v.output_tokens is not null and output_tokens is null or output_tokens < 0 or output_tokens <> trunc(output_tokens)
+                then 'output_tokens "' || left(coalesce(v.output_tokens, raw ->> '$.output_tokens'), 64) || '" is not a whole number >= 0'
+            when v.cached_input_tokens is not null and cached_input_tokens is null or cached_input_tokens < 0 or cached_input_tokens <> trunc(cached_input_tokens)
+                then 'cached_input_tokens "' || left(coalesce(v.cached_input_tokens, raw ->> '$.cached_input_tokens'), 64) || '" is not a whole number >= 0'
+            when v.reasoning_tokens is not null and reasoning_tokens is null or reasoning_tokens < 0 or reasoning_tokens <> trunc(reasoning_tokens)
+                then 'reasoning_tokens "' || left(coalesce(v.reasoning_tokens, raw ->> '$.reasoning_tokens'), 64) || '" is not a whole number >= 0'
+            when v.retrieved_docs is not null and retrieved_docs is null or retrieved_docs < 0 or retrieved_docs <> trunc(retrieved_docs)
+                then 'retrieved_docs "' || left(coalesce(v.retrieved_docs, raw ->> '$.retrieved_docs'), 64) || '" is not a whole number >= 0'
+            when v.tool_calls is not null and tool_calls is null or tool_calls < 0 or tool_calls <> trunc(tool_calls)
+                then 'tool_calls "' || left(coalesce(v.tool_calls, raw ->> '$.tool_calls'), 64) || '" is not a whole number >= 0'
+            when v.tool_errors is not null and tool_errors is null or tool_errors < 0 or tool_errors <> trunc(tool_errors)
+                then 'tool_errors "' || left(coalesce(v.tool_errors, raw ->> '$.tool_errors'), 64) || '" is not a whole number >= 0'
+            when v.retries is not null and retries is null or retries < 0 or retries <> trunc(retries)
+                then 'retries "' || left(coalesce(v.retries, raw ->> '$.retries'), 64) || '" is not a whole number >= 0'
+            when v.feedback is not null and feedback is null or feedback not in (-1, 0, 1)
+                then 'feedback "' || left(coalesce(v.feedback, raw ->> '$.feedback'), 64) || '" is not -1, 0 or 1'
+            when v.task_success is not null and task_success is null
+                then 'task_success "' || left(v.task_success, 64) || '" is not true or false'
+            when v.structured_output is not null and structured_output is null
+                then 'structured_output "' || left(v.structured_output, 64) || '" is not true or false'
+            when v.parse_ok is not null and parse_ok is null
+                then 'parse_ok "' || left(v.parse_ok, 64) || '" is not true or false'
+            when v.retrieval_used is not null and retrieval_used is null
+                then 'retrieval_used "' || left(v.retrieval_used, 64) || '" is not true or false'
+            when v.context_truncated is not null and context_truncated is null
+                then 'context_truncated "' || left(v.context_truncated, 64) || '" is not true or false'
+            when v.fallback is not null and fallback is null
+                then 'fallback "' || left(v.fallback, 64) || '" is not true or false'
+            when v.escalated is not null and escalated is null
+                then 'escalated "' || left(v.escalated, 64) || '" is not true or false'
+            when v.eval_pass is not null and eval_pass is null
+                then 'eval_pass "' || left(v.eval_pass, 64) || '" is not true or false'
+        end as reject_reason
+    from valued
 ),
 
 final as (
     select
-        j.request_id,
+        request_id,
         started_at,
-        j.route,
-        j.model,
-        j.status,
+        route,
+        model,
+        status,
         latency_ms,
-        j.provider,
-        j.tenant,
-        j.user_role,
-        coalesce(j.task_id, j.request_id) as task_id,
+        provider,
+        tenant,
+        user_role,
+        coalesce(task_id, request_id) as task_id,
         task_success,
         ttft_ms,
         input_tokens::bigint as input_tokens,
         output_tokens::bigint as output_tokens,
         cached_input_tokens::bigint as cached_input_tokens,
         reasoning_tokens::bigint as reasoning_tokens,
-        try_cast(j.cost_usd as decimal(18, 12)) as cost_usd,
-        case when j.cost_usd is not null then 'log' end as cost_source,
+        coalesce(try_cast(v.cost_usd as decimal(18, 12)), cost_usd::decimal(18, 12)) as cost_usd,
+        case when cost_usd is not null then 'log' end as cost_source,
         structured_output,
         parse_ok,
         retrieval_used,
@@ -179,13 +223,13 @@ final as (
         escalated,
         eval_pass,
         feedback::tinyint as feedback,
-        j.prompt_version,
-        j.release,
-        j.retrieval_config,
-        j.tool_schema_version,
+        prompt_version,
+        release,
+        retrieval_config,
+        tool_schema_version,
         temperature,
-        j.error_type,
-        case when reject_reason is null and may_have_extra_keys then nullif(json_merge_patch(raw, '{
+        error_type,
+        case when reject_reason is null and not is_plain then nullif(json_merge_patch(raw, '{
             "request_id": null, "timestamp": null, "route": null, "model": null, "status": null,
             "latency_ms": null, "provider": null, "tenant": null, "user_role": null, "task_id": null,
             "task_success": null, "ttft_ms": null, "input_tokens": null, "output_tokens": null,
@@ -196,7 +240,7 @@ final as (
             "prompt_version": null, "release": null, "retrieval_config": null,
             "tool_schema_version": null, "temperature": null, "error_type": null,
             "prompt": null, "response": null, "messages": null}')::varchar, '{}')::json end as attributes,
-        case when $store_free_text and reject_reason is null and may_have_extra_keys
+        case when $store_free_text and reject_reason is null and not is_plain
                 and ((raw -> '$.prompt') is not null or (raw -> '$.response') is not null or (raw -> '$.messages') is not null)
             then json_object(
                 'prompt', redact_free_text(raw ->> '$.prompt'),

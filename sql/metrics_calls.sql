@@ -1,70 +1,31 @@
--- metrics_calls.sql: call metrics of grain $grain ('hour', 'day' or 'week'; UTC, weeks from Monday)
--- for the windows in temp table metric_windows, per dimension (all, route, model, prompt_version,
--- tenant) and segment, in the long shape of `metrics`. Writes temp table metrics_staging.
--- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont, linear interpolation).
--- Parameters: $grain.
+-- metrics_calls.sql: call metrics per hour, day and week (UTC; weeks from Monday) and per dimension
+-- (all, route, model, prompt_version, tenant) and segment, for the windows in temp table
+-- metric_windows, in the long shape of `metrics`. Counts and sums are added up once per
+-- hour x route x model x prompt_version x tenant cell and rolled up from there (they are exact
+-- integers and decimals); latency and TTFT quantiles need the calls themselves and get their own
+-- pass. Only the calls of the touched weeks are read. Writes temp table metrics_staging.
+-- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont). No parameters.
 insert into metrics_staging
-with windows as (
+with touched_weeks as (
     select window_start
     from metric_windows
-    where grain = $grain
+    where grain = 'week'
 ),
 
-calls as (
+cells as (
     select
-        date_trunc($grain, started_at) as window_start,
+        date_trunc('hour', started_at) as hour_start,
         route,
         model,
         coalesce(prompt_version, '(none)') as prompt_version,
         coalesce(tenant, '(none)') as tenant,
-        status,
-        latency_ms,
-        ttft_ms,
-        input_tokens,
-        output_tokens,
-        cost_usd,
-        structured_output,
-        parse_ok,
-        retrieval_used,
-        retrieved_docs,
-        context_truncated,
-        tool_calls,
-        tool_errors,
-        retries,
-        fallback,
-        escalated,
-        eval_pass,
-    from requests
-    where started_at >= (select min(window_start) from windows)
-        and date_trunc($grain, started_at) in (select window_start from windows)
-),
-
-segments as (
-    select
-        window_start,
-        case
-            when grouping(route) = 0 then 'route'
-            when grouping(model) = 0 then 'model'
-            when grouping(prompt_version) = 0 then 'prompt_version'
-            when grouping(tenant) = 0 then 'tenant'
-            else 'all'
-        end as dimension,
-        case
-            when grouping(route) = 0 then route
-            when grouping(model) = 0 then model
-            when grouping(prompt_version) = 0 then prompt_version
-            when grouping(tenant) = 0 then tenant
-            else 'all'
-        end as segment,
         count(*) as calls,
         count(*) filter (where status <> 'ok') as failed_calls,
         count(*) filter (where status = 'timeout') as timeouts,
         count(*) filter (where status = 'rate_limited') as rate_limited_calls,
         count(*) filter (where status = 'cancelled') as cancelled_calls,
         count(*) filter (where status = 'ok') as ok_calls,
-        quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) filter (where status = 'ok') as latency_ms_q,
         count(ttft_ms) filter (where status = 'ok') as ok_calls_with_ttft,
-        quantile_cont(ttft_ms, [0.5, 0.95]) filter (where status = 'ok') as ttft_ms_q,
         sum(input_tokens) as input_tokens,
         count(input_tokens) as calls_with_input_tokens,
         sum(output_tokens) as output_tokens,
@@ -90,24 +51,144 @@ segments as (
         count(*) filter (where escalated) as escalated_calls,
         count(eval_pass) as evaluated_calls,
         count(*) filter (where eval_pass) as passed_evals,
-    from calls
+    from requests
+    where started_at >= (select min(window_start) from touched_weeks)
+        and date_trunc('week', started_at) in (select window_start from touched_weeks)
+    group by all
+),
+
+counted as (
+    select
+        case
+            when grouping(hour_start) = 0 then 'hour'
+            when grouping(day_start) = 0 then 'day'
+            else 'week'
+        end as grain,
+        coalesce(hour_start, day_start, week_start) as window_start,
+        case
+            when grouping(route) = 0 then 'route'
+            when grouping(model) = 0 then 'model'
+            when grouping(prompt_version) = 0 then 'prompt_version'
+            when grouping(tenant) = 0 then 'tenant'
+            else 'all'
+        end as dimension,
+        case
+            when grouping(route) = 0 then route
+            when grouping(model) = 0 then model
+            when grouping(prompt_version) = 0 then prompt_version
+            when grouping(tenant) = 0 then tenant
+            else 'all'
+        end as segment,
+        sum(calls)::bigint as calls,
+        sum(failed_calls)::bigint as failed_calls,
+        sum(timeouts)::bigint as timeouts,
+        sum(rate_limited_calls)::bigint as rate_limited_calls,
+        sum(cancelled_calls)::bigint as cancelled_calls,
+        sum(ok_calls)::bigint as ok_calls,
+        sum(ok_calls_with_ttft)::bigint as ok_calls_with_ttft,
+        sum(input_tokens)::bigint as input_tokens,
+        sum(calls_with_input_tokens)::bigint as calls_with_input_tokens,
+        sum(output_tokens)::bigint as output_tokens,
+        sum(calls_with_output_tokens)::bigint as calls_with_output_tokens,
+        sum(total_tokens)::bigint as total_tokens,
+        sum(calls_with_tokens)::bigint as calls_with_tokens,
+        sum(cost_usd) as cost_usd,
+        sum(priced_calls)::bigint as priced_calls,
+        sum(structured_calls)::bigint as structured_calls,
+        sum(parse_failures)::bigint as parse_failures,
+        sum(retrieval_calls)::bigint as retrieval_calls,
+        sum(empty_retrievals)::bigint as empty_retrievals,
+        sum(calls_with_truncation_flag)::bigint as calls_with_truncation_flag,
+        sum(truncated_calls)::bigint as truncated_calls,
+        sum(tool_calls)::bigint as tool_calls,
+        sum(tool_errors)::bigint as tool_errors,
+        sum(calls_with_retry_count)::bigint as calls_with_retry_count,
+        sum(retried_calls)::bigint as retried_calls,
+        sum(calls_with_fallback_flag)::bigint as calls_with_fallback_flag,
+        sum(fallback_calls)::bigint as fallback_calls,
+        sum(calls_with_escalation_flag)::bigint as calls_with_escalation_flag,
+        sum(escalated_calls)::bigint as escalated_calls,
+        sum(evaluated_calls)::bigint as evaluated_calls,
+        sum(passed_evals)::bigint as passed_evals,
+    from (
+        select
+            *,
+            date_trunc('day', hour_start) as day_start,
+            date_trunc('week', hour_start) as week_start,
+        from cells
+    )
     group by grouping sets (
-        (window_start),
-        (window_start, route),
-        (window_start, model),
-        (window_start, prompt_version),
-        (window_start, tenant)
+        (hour_start), (hour_start, route), (hour_start, model), (hour_start, prompt_version), (hour_start, tenant),
+        (day_start), (day_start, route), (day_start, model), (day_start, prompt_version), (day_start, tenant),
+        (week_start), (week_start, route), (week_start, model), (week_start, prompt_version), (week_start, tenant)
     )
 ),
 
+ok_calls as (
+    select
+        date_trunc('hour', started_at) as hour_start,
+        date_trunc('day', started_at) as day_start,
+        date_trunc('week', started_at) as week_start,
+        route,
+        model,
+        coalesce(prompt_version, '(none)') as prompt_version,
+        coalesce(tenant, '(none)') as tenant,
+        latency_ms,
+        ttft_ms,
+    from requests
+    where status = 'ok'
+        and started_at >= (select min(window_start) from touched_weeks)
+        and date_trunc('week', started_at) in (select window_start from touched_weeks)
+),
+
+tails as (
+    select
+        case
+            when grouping(hour_start) = 0 then 'hour'
+            when grouping(day_start) = 0 then 'day'
+            else 'week'
+        end as grain,
+        coalesce(hour_start, day_start, week_start) as window_start,
+        case
+            when grouping(route) = 0 then 'route'
+            when grouping(model) = 0 then 'model'
+            when grouping(prompt_version) = 0 then 'prompt_version'
+            when grouping(tenant) = 0 then 'tenant'
+            else 'all'
+        end as dimension,
+        case
+            when grouping(route) = 0 then route
+            when grouping(model) = 0 then model
+            when grouping(prompt_version) = 0 then prompt_version
+            when grouping(tenant) = 0 then tenant
+            else 'all'
+        end as segment,
+        quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) as latency_ms_q,
+        quantile_cont(ttft_ms, [0.5, 0.95]) as ttft_ms_q,
+    from ok_calls
+    group by grouping sets (
+        (hour_start), (hour_start, route), (hour_start, model), (hour_start, prompt_version), (hour_start, tenant),
+        (day_start), (day_start, route), (day_start, model), (day_start, prompt_version), (day_start, tenant),
+        (week_start), (week_start, route), (week_start, model), (week_start, prompt_version), (week_start, tenant)
+    )
+),
+
+segments as (
+    select counted.*, tails.latency_ms_q, tails.ttft_ms_q
+    from counted
+    semi join metric_windows using (grain, window_start)
+    left join tails using (grain, window_start, dimension, segment)
+),
+
 window_totals as (
-    select window_start, calls as window_calls
+    select grain, window_start, calls as window_calls
     from segments
     where dimension = 'all'
 ),
 
 exploded as (
     select
+        segments.grain,
         segments.window_start,
         segments.dimension,
         segments.segment,
@@ -140,12 +221,12 @@ exploded as (
             {'metric': 'routing_share', 'value': calls / nullif(window_calls, 0), 'sample_size': window_calls},
         ]) as measured
     from segments
-    join window_totals using (window_start)
+    join window_totals using (grain, window_start)
 ),
 
 final as (
     select
-        $grain as grain,
+        grain,
         window_start,
         dimension,
         segment,

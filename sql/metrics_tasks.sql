@@ -1,20 +1,20 @@
--- metrics_tasks.sql: task metrics of grain $grain for the windows in temp table metric_windows,
--- for dimensions all, route and tenant. A task belongs to the window, route and tenant of its first
--- call (by started_at, then request_id); its outcome is the task_success of its last call that
+-- metrics_tasks.sql: task metrics per hour, day and week for dimensions all, route and tenant, for
+-- the windows in temp table metric_windows. A task belongs to the window, route and tenant of its
+-- first call (by started_at, then request_id); its outcome is the task_success of its last call that
 -- carries one; its cost is the sum over all its calls. Writes temp table metrics_staging.
--- Parameters: $grain.
+-- No parameters.
 insert into metrics_staging
-with windows as (
+with touched_weeks as (
     select window_start
     from metric_windows
-    where grain = $grain
+    where grain = 'week'
 ),
 
-window_tasks as (
+candidate_tasks as (
     select distinct task_id
     from requests
-    where started_at >= (select min(window_start) from windows)
-        and date_trunc($grain, started_at) in (select window_start from windows)
+    where started_at >= (select min(window_start) from touched_weeks)
+        and date_trunc('week', started_at) in (select window_start from touched_weeks)
 ),
 
 tasks as (
@@ -26,24 +26,30 @@ tasks as (
             as outcome,
         sum(cost_usd) as cost_usd,
     from requests
-    where task_id in (select task_id from window_tasks)
+    where task_id in (select task_id from candidate_tasks)
     group by task_id
 ),
 
 placed_tasks as (
     select
-        date_trunc($grain, first_call.started_at) as window_start,
+        date_trunc('hour', first_call.started_at) as hour_start,
+        date_trunc('day', first_call.started_at) as day_start,
+        date_trunc('week', first_call.started_at) as week_start,
         first_call.route as route,
         coalesce(first_call.tenant, '(none)') as tenant,
         outcome,
         cost_usd,
     from tasks
-    where date_trunc($grain, first_call.started_at) in (select window_start from windows)
 ),
 
 segments as (
     select
-        window_start,
+        case
+            when grouping(hour_start) = 0 then 'hour'
+            when grouping(day_start) = 0 then 'day'
+            else 'week'
+        end as grain,
+        coalesce(hour_start, day_start, week_start) as window_start,
         case when grouping(route) = 0 then 'route' when grouping(tenant) = 0 then 'tenant' else 'all' end as dimension,
         case when grouping(route) = 0 then route when grouping(tenant) = 0 then tenant else 'all' end as segment,
         count(*) as tasks,
@@ -51,11 +57,16 @@ segments as (
         count(*) filter (where outcome) as successful_tasks,
         sum(cost_usd) as cost_usd,
     from placed_tasks
-    group by grouping sets ((window_start), (window_start, route), (window_start, tenant))
+    group by grouping sets (
+        (hour_start), (hour_start, route), (hour_start, tenant),
+        (day_start), (day_start, route), (day_start, tenant),
+        (week_start), (week_start, route), (week_start, tenant)
+    )
 ),
 
 exploded as (
     select
+        grain,
         window_start,
         dimension,
         segment,
@@ -65,10 +76,11 @@ exploded as (
             {'metric': 'cost_per_successful_task_usd', 'value': cost_usd::double / nullif(successful_tasks, 0), 'sample_size': successful_tasks},
         ]) as measured
     from segments
+    semi join metric_windows using (grain, window_start)
 ),
 
 final as (
-    select $grain as grain, window_start, dimension, segment, measured.metric, measured.value, measured.sample_size,
+    select grain, window_start, dimension, segment, measured.metric, measured.value, measured.sample_size,
     from exploded
 )
 

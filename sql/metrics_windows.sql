@@ -6,21 +6,17 @@ create or replace temp table metric_windows as
 with touched_tasks as (
     select distinct task_id
     from requests
-    where $full or batch_id > $since_batch_id
+    where not $full and batch_id > $since_batch_id
 ),
 
-touched_calls as (
-    select started_at
+touched_hours as (
+    select distinct date_trunc('hour', started_at) as hour_start
     from requests
     where $full or task_id in (select task_id from touched_tasks)
-),
-
-grains as (
-    select grain from (values ('hour'), ('day'), ('week')) as grains (grain)
 )
 
-select distinct
-    grains.grain,
-    date_trunc(grains.grain, touched_calls.started_at) as window_start,
-from touched_calls
-cross join grains
+select 'hour' as grain, hour_start as window_start from touched_hours
+union
+select 'day', date_trunc('day', hour_start) from touched_hours
+union
+select 'week', date_trunc('week', hour_start) from touched_hours

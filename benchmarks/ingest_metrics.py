@@ -1,0 +1,239 @@
+"""Benchmark: `llm-vitals ingest` and `metrics` against DuckDB floors measured in the same run.
+
+    python benchmarks/ingest_metrics.py            # 2 million rows (and 1 million for the slope)
+    python benchmarks/ingest_metrics.py --large    # 10 million rows (and 5 million)
+
+Measures, each in a fresh process and database file:
+  floor     DuckDB read_json with the columns given, straight into a table (no validation)
+  ingest    `llm-vitals ingest` at N/2 and N rows: marginal seconds per row (slope) and fixed start-up
+  metrics   `llm-vitals metrics --full` against one hand-written GROUPING SETS query over the same
+            grains and dimensions (exact quantiles, rates, cost, task metrics)
+Each step runs 3 times in a fresh process (on a fresh copy of its database); medians are reported.
+Targets (issue 2): marginal ingest cost per row <= 1.2x the floor's, start-up <= 3 s,
+metrics <= 1.5x the hand-written query, peak memory <= 2 GiB at 10 million rows.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+GENERATE = """
+copy (
+    select
+        'req-' || i as request_id,
+        strftime(timestamp '2026-10-01' + to_microseconds((i * 2592000000000 // $n)::bigint), '%Y-%m-%dT%H:%M:%S.%fZ') as timestamp,
+        'route-' || (hash(i, 1) % 8) as route,
+        ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'claude-3-5-haiku-latest', 'gemini-2.5-flash'][(1 + hash(i, 2) % 5)::bigint] as model,
+        ['openai', 'openai', 'anthropic', 'anthropic', 'google'][(1 + hash(i, 2) % 5)::bigint] as provider,
+        case when hash(i, 3) % 100 < 2 then 'timeout' when hash(i, 3) % 100 < 3 then 'error' else 'ok' end as status,
+        round(200 + (hash(i, 4) % 500000) / 100.0, 2) as latency_ms,
+        round(50 + (hash(i, 14) % 50000) / 100.0, 2) as ttft_ms,
+        'tenant-' || (hash(i, 5) % 16) as tenant,
+        'task-' || (i // 2) as task_id,
+        (hash(i, 6) % 10) > 1 as task_success,
+        100 + hash(i, 7) % 4000 as input_tokens,
+        10 + hash(i, 8) % 800 as output_tokens,
+        case when hash(i, 9) % 2 = 0 then round((hash(i, 12) % 100000) / 1e8, 8) end as cost_usd,
+        (hash(i, 10) % 4) = 0 as structured_output,
+        (hash(i, 11) % 25) > 0 as parse_ok,
+        'v' || (hash(i, 13) % 4) as prompt_version,
+        'rel-' || (i * 4 // $n) as release,
+        (hash(i, 15) % 3) = 0 as retrieval_used,
+        hash(i, 16) % 6 as retrieved_docs
+    from range($n) as t(i)
+) to '{path}' (format json)
+"""
+
+FLOOR_COLUMNS = {
+    "request_id": "VARCHAR", "timestamp": "TIMESTAMPTZ", "route": "VARCHAR", "model": "VARCHAR",
+    "provider": "VARCHAR", "status": "VARCHAR", "latency_ms": "DOUBLE", "ttft_ms": "DOUBLE", "tenant": "VARCHAR",
+    "task_id": "VARCHAR", "task_success": "BOOLEAN", "input_tokens": "BIGINT", "output_tokens": "BIGINT",
+    "cost_usd": "DECIMAL(18,12)", "structured_output": "BOOLEAN", "parse_ok": "BOOLEAN", "prompt_version": "VARCHAR",
+    "release": "VARCHAR", "retrieval_used": "BOOLEAN", "retrieved_docs": "BIGINT",
+}
+
+FLOOR = """
+create table requests as
+select * from read_json('{path}', format = 'newline_delimited', columns = {columns})
+"""
+
+HAND_WRITTEN_METRICS = """
+create table hand_metrics as
+with tasks as (
+    select
+        arg_min({'started_at': started_at, 'route': route, 'tenant': tenant}, {'at': started_at, 'id': request_id}) as first_call,
+        arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null) as outcome,
+        sum(cost_usd) as cost_usd
+    from requests
+    group by task_id
+),
+task_metrics as (
+    select
+        date_trunc('hour', first_call.started_at) as hour_start, date_trunc('day', first_call.started_at) as day_start,
+        date_trunc('week', first_call.started_at) as week_start, first_call.route as route, first_call.tenant as tenant,
+        count(outcome) filter (where outcome) / nullif(count(outcome), 0) as task_success_rate,
+        sum(cost_usd) / nullif(count(*) filter (where outcome), 0) as cost_per_successful_task_usd
+    from tasks
+    group by grouping sets ((hour_start), (hour_start, route), (hour_start, tenant), (day_start), (day_start, route),
+                            (day_start, tenant), (week_start), (week_start, route), (week_start, tenant))
+),
+calls as (
+    select date_trunc('hour', started_at) as hour_start, date_trunc('day', started_at) as day_start,
+           date_trunc('week', started_at) as week_start, route, model,
+           coalesce(prompt_version, '(none)') as prompt_version, coalesce(tenant, '(none)') as tenant,
+           status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, structured_output, parse_ok,
+           retrieval_used, retrieved_docs
+    from requests
+)
+select
+    hour_start, day_start, week_start, route, model, prompt_version, tenant,
+    count(*) as requests,
+    count(*) filter (where status <> 'ok') / count(*) as error_rate,
+    count(*) filter (where status = 'timeout') / count(*) as timeout_rate,
+    quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) filter (where status = 'ok') as latency_q,
+    quantile_cont(ttft_ms, [0.5, 0.95]) filter (where status = 'ok') as ttft_q,
+    sum(input_tokens), sum(output_tokens), sum(cost_usd), count(cost_usd),
+    count(*) filter (where structured_output and not parse_ok) / nullif(count(*) filter (where structured_output), 0),
+    count(*) filter (where retrieval_used and retrieved_docs = 0) / nullif(count(*) filter (where retrieval_used), 0),
+    null as task_success_rate, null as cost_per_successful_task_usd
+from calls
+group by grouping sets (
+    (hour_start), (hour_start, route), (hour_start, model), (hour_start, prompt_version), (hour_start, tenant),
+    (day_start), (day_start, route), (day_start, model), (day_start, prompt_version), (day_start, tenant),
+    (week_start), (week_start, route), (week_start, model), (week_start, prompt_version), (week_start, tenant)
+)
+union all by name
+select * from task_metrics
+"""
+
+# Runs one step in a fresh process and reports its seconds (work only) and peak RSS.
+RUNNER = """
+import json, resource, sys, time
+started = time.perf_counter()
+kind, db_path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
+if kind == "cli":
+    from llm_vitals.cli import main
+    code = main(json.loads(arg) + ["--db", db_path])
+    assert code == 0, code
+else:
+    import duckdb
+    con = duckdb.connect(db_path)
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(arg)
+    con.close()
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def step(kind: str, db_path: Path, arg: str, repeats: int = 3) -> dict:
+    """Runs one step `repeats` times, each in a fresh process on a fresh copy of the database;
+    returns the median wall seconds (process start to exit) and the largest peak RSS."""
+    runs = []
+    pristine = db_path.with_name(db_path.name + ".before")
+    if db_path.exists():
+        shutil.copyfile(db_path, pristine)
+    for _ in range(repeats):
+        db_path.unlink(missing_ok=True)
+        if pristine.exists():
+            shutil.copyfile(pristine, db_path)
+        runs.append(_step_once(kind, db_path, arg))
+    pristine.unlink(missing_ok=True)
+    return {
+        "wall_seconds": statistics.median(run["wall_seconds"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+    }
+
+
+def _step_once(kind: str, db_path: Path, arg: str) -> dict:
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", RUNNER, kind, str(db_path), arg],
+        check=True, capture_output=True, text=True, env={**os.environ, "LLM_VITALS_THREADS": ""} | _threads(),
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def _threads() -> dict:
+    return {"LLM_VITALS_THREADS": str(os.cpu_count() or 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--large", action="store_true", help="10 million rows instead of 2 million")
+    parser.add_argument("--rows", type=int, help="rows for the large size (overrides --large)")
+    parser.add_argument("--dir", type=Path, help="working folder (default: a temporary one)")
+    args = parser.parse_args()
+    n = args.rows or (10_000_000 if args.large else 2_000_000)
+    work = args.dir or Path(tempfile.mkdtemp(prefix="llm-vitals-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for size in (n // 2, n):
+        path = work / f"logs-{size}.jsonl"
+        if not path.exists():
+            gen = duckdb.connect()
+            gen.execute(GENERATE.replace("{path}", str(path)).replace("$n", str(size)))
+            gen.close()
+        files[size] = path
+    os.sync()  # the generated files' writeback would otherwise compete with the first measurements
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in FLOOR_COLUMNS.items()) + "}"
+    results = {}
+    for size, path in files.items():
+        for name in ("floor", "ingest"):
+            db_path = work / f"{name}-{size}.duckdb"
+            db_path.unlink(missing_ok=True)
+            if name == "floor":
+                results[(name, size)] = step("sql", db_path, FLOOR.replace("{path}", str(path)).replace("{columns}", columns))
+            else:
+                results[(name, size)] = step("cli", db_path, json.dumps(["ingest", str(path)]))
+    big_db = work / f"ingest-{n}.duckdb"
+    results[("metrics", n)] = step("cli", big_db, json.dumps(["metrics", "--full"]))
+    hand_db = work / f"hand-{n}.duckdb"
+    shutil.copyfile(big_db, hand_db)
+    results[("hand", n)] = step("sql", hand_db, HAND_WRITTEN_METRICS)
+    report(n, results, files[n].stat().st_size)
+
+
+def report(n: int, r: dict, file_bytes: int) -> None:
+    half = n // 2
+    floor_per_row = r[("floor", n)]["wall_seconds"] / n
+    slope = (r[("ingest", n)]["wall_seconds"] - r[("ingest", half)]["wall_seconds"]) / (n - half)
+    startup = r[("ingest", n)]["wall_seconds"] - slope * n
+    metrics_ratio = r[("metrics", n)]["wall_seconds"] / r[("hand", n)]["wall_seconds"]
+    peak = max(v["peak_rss_mb"] for (name, size), v in r.items() if name in ("ingest", "metrics"))
+    lines = [
+        f"Rows: {n:,} ({file_bytes / n:.0f} bytes a JSON line); {os.cpu_count()} cores; median of 3 runs;"
+        " wall seconds include process start.",
+        "",
+        "| step | rows | seconds | peak RSS (MB) |",
+        "|---|---|---|---|",
+    ]
+    for (name, size), v in r.items():
+        label = {"floor": "floor: read_json → table", "ingest": "llm-vitals ingest", "metrics": "llm-vitals metrics --full",
+                 "hand": "hand-written metrics query"}[name]
+        lines.append(f"| {label} | {size:,} | {v['wall_seconds']:.2f} | {v['peak_rss_mb']:.0f} |")
+    lines += [
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        f"| ingest marginal cost per row ≤ 1.2× floor | {slope * 1e6:.2f} µs vs {floor_per_row * 1e6:.2f} µs = {slope / floor_per_row:.2f}× | {'yes' if slope / floor_per_row <= 1.2 else 'NO'} |",
+        f"| ingest fixed start-up ≤ 3 s | {startup:.2f} s | {'yes' if startup <= 3 else 'NO'} |",
+        f"| metrics ≤ 1.5× hand-written query | {metrics_ratio:.2f}× | {'yes' if metrics_ratio <= 1.5 else 'NO'} |",
+        f"| peak memory ≤ 2 GiB (at 10 M rows) | {peak:.0f} MB at {n:,} rows | {'yes' if peak <= 2048 else 'NO'} |",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
