@@ -4,6 +4,7 @@ Every line is parsed and validated in bulk by DuckDB (sql/ingest_parse.sql); Pyt
 files, decides how much of each is new, and strings the statements together.
 """
 
+import contextlib
 import glob
 import gzip
 import hashlib
@@ -108,7 +109,6 @@ def ingest(
         if summary.files_read:
             db.run(con, "ingest_dedupe", batch_id=batch_id)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchone()[0]
-            _price(con, batch_id)
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
             summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
@@ -132,11 +132,6 @@ def _ingest_file(
     max_line_bytes: int,
 ) -> int:
     """Appends one file's new lines with their verdicts, moves rejects out; returns lines consumed in all."""
-    con.execute("drop table if exists ingest_scan_errors")
-    con.execute("drop table if exists ingest_scans")
-    statement = sqlfiles.load("ingest_parse").replace(
-        "/* source_lines */", sqlfiles.load(f"ingest_lines_{source.kind}")
-    )
     skip = already if source.kind != "csv" else 0
     values = {
         "path": source.path,
@@ -145,8 +140,17 @@ def _ingest_file(
         "batch_id": batch_id,
         "store_free_text": store_free_text,
     }
+    lines = sqlfiles.load(f"ingest_lines_{source.kind}")
+    statement = sqlfiles.load("ingest_parse").replace("/* source_lines */", lines)
     try:
+        con.register("price_rates", _price_rates(con, source.kind, lines, values))
+        con.execute("drop table if exists ingest_scan_errors")
+        con.execute("drop table if exists ingest_scans")
+        # DuckDB cannot estimate a text file's row count and would build the join's hash table on the
+        # file's lines; keep the small price_rates as the build side so the lines stream through.
+        con.execute("set disabled_optimizers = 'build_side_probe_side'")
         con.execute(statement, sqlfiles.parameters_for(statement, values))
+        con.execute("reset disabled_optimizers")
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         raise SourceError(
             f"Cannot read {source.kind} file {source.path}: {_first_line(exc)}",
@@ -154,6 +158,9 @@ def _ingest_file(
         ) from exc
     except duckdb.Error as exc:
         raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
+    finally:
+        with contextlib.suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
+            con.unregister("price_rates")
     _ensure_scan_error_table(con)
     first_rowid, rows = con.execute(
         "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
@@ -200,16 +207,15 @@ def _ensure_scan_error_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _price(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-    keys = db.fetch(con, "ingest_unpriced_keys", batch_id=batch_id)
-    if not keys:
-        return
-    price_rates = pricing.rates_table([(provider, model, bucket) for provider, model, bucket in keys])
-    con.register("price_rates", price_rates)
-    try:
-        db.run(con, "ingest_apply_prices", batch_id=batch_id)
-    finally:
-        con.unregister("price_rates")
+def _price_rates(con: duckdb.DuckDBPyConnection, kind: str, lines: str, values: dict) -> object:
+    """Returns genai-prices' per-token rates for the (provider, model, 30-minute bucket) keys of
+    the file's calls that log no cost (an Arrow table, possibly empty)."""
+    if kind == "jsonl":
+        statement = sqlfiles.load("ingest_price_keys_jsonl")
+    else:
+        statement = sqlfiles.load("ingest_price_keys_rows").replace("/* source_lines */", lines)
+    keys = con.execute(statement, sqlfiles.parameters_for(statement, values)).fetchall()
+    return pricing.rates_table([(provider, model, bucket) for provider, model, bucket in keys])
 
 
 def _lines_already_read(source: SourceFile, done: tuple | None) -> int | None:

@@ -23,6 +23,7 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
     started = time.perf_counter()
     since = _state(con, "metrics_through_batch_id")
     through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchone()[0]
+    db.run(con, "macros")
     with db.transaction(con):
         db.run(con, "metrics_windows", since_batch_id=since, full=full or since == 0)
         con.execute("create or replace temp table metrics_staging as select * from metrics limit 0")

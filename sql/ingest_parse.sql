@@ -1,6 +1,9 @@
 -- ingest_parse.sql: parses and validates every line of one source file in one parallel pass and
 -- appends them to `requests` in file order, each with its verdict in _reject_reason (NULL: accepted).
 -- ingest_verdicts.sql then moves rejected lines to rejected_records within the same transaction.
+-- Calls with tokens but no cost_usd are priced here from the registered relation price_rates (one
+-- row per provider, model, 30-minute bucket and input-token tier, built from genai-prices): exact
+-- DECIMAL arithmetic, rounded to 1e-12 USD.
 -- Parameters: $path, $batch_id, $store_free_text, plus those of the source_lines query spliced in.
 insert into requests (
     request_id, started_at, route, model, status, latency_ms, provider, tenant, user_role, task_id,
@@ -196,10 +199,10 @@ final as (
         request_id,
         started_at,
         route,
-        model,
+        checked.model,
         status,
         latency_ms,
-        provider,
+        checked.provider,
         tenant,
         user_role,
         coalesce(task_id, request_id) as task_id,
@@ -209,8 +212,17 @@ final as (
         output_tokens::bigint as output_tokens,
         cached_input_tokens::bigint as cached_input_tokens,
         reasoning_tokens::bigint as reasoning_tokens,
-        coalesce(try_cast(v.cost_usd as decimal(18, 12)), cost_usd::decimal(18, 12)) as cost_usd,
-        case when cost_usd is not null then 'log' end as cost_source,
+        coalesce(
+            try_cast(v.cost_usd as decimal(18, 12)),
+            cost_usd::decimal(18, 12),
+            cast(
+                rates.base_usd
+                + rates.input_usd_per_token * input_tokens::bigint
+                + rates.cached_delta_usd_per_token * coalesce(cached_input_tokens, 0)::bigint
+                + rates.output_usd_per_token * output_tokens::bigint
+                as decimal(18, 12))
+        ) as cost_usd,
+        case when cost_usd is not null then 'log' when rates.model is not null then 'genai-prices' end as cost_source,
         structured_output,
         parse_ok,
         retrieval_used,
@@ -252,6 +264,15 @@ final as (
         reject_reason as _reject_reason,
         case when reject_reason is not null then left(raw, 2048) end as _raw_line
     from checked
+    left join price_rates as rates
+        on reject_reason is null
+        and cost_usd is null
+        and rates.provider is not distinct from checked.provider
+        and rates.model = checked.model
+        and rates.bucket_start = time_bucket(interval 30 minutes, checked.started_at)
+        and input_tokens > rates.input_tokens_above
+        and input_tokens <= rates.input_tokens_up_to
+        and output_tokens is not null
 )
 
 select * from final

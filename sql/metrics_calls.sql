@@ -59,26 +59,10 @@ cells as (
 
 counted as (
     select
-        case
-            when grouping(hour_start) = 0 then 'hour'
-            when grouping(day_start) = 0 then 'day'
-            else 'week'
-        end as grain,
+        grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
-        case
-            when grouping(route) = 0 then 'route'
-            when grouping(model) = 0 then 'model'
-            when grouping(prompt_version) = 0 then 'prompt_version'
-            when grouping(tenant) = 0 then 'tenant'
-            else 'all'
-        end as dimension,
-        case
-            when grouping(route) = 0 then route
-            when grouping(model) = 0 then model
-            when grouping(prompt_version) = 0 then prompt_version
-            when grouping(tenant) = 0 then tenant
-            else 'all'
-        end as segment,
+        dimension_of(grouping(route), grouping(model), grouping(prompt_version), grouping(tenant)) as dimension,
+        coalesce(route, model, prompt_version, tenant, 'all') as segment,  -- the grouped key: never NULL ('(none)' stands for absent)
         sum(calls)::bigint as calls,
         sum(failed_calls)::bigint as failed_calls,
         sum(timeouts)::bigint as timeouts,
@@ -143,26 +127,10 @@ ok_calls as (
 
 tails as (
     select
-        case
-            when grouping(hour_start) = 0 then 'hour'
-            when grouping(day_start) = 0 then 'day'
-            else 'week'
-        end as grain,
+        grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
-        case
-            when grouping(route) = 0 then 'route'
-            when grouping(model) = 0 then 'model'
-            when grouping(prompt_version) = 0 then 'prompt_version'
-            when grouping(tenant) = 0 then 'tenant'
-            else 'all'
-        end as dimension,
-        case
-            when grouping(route) = 0 then route
-            when grouping(model) = 0 then model
-            when grouping(prompt_version) = 0 then prompt_version
-            when grouping(tenant) = 0 then tenant
-            else 'all'
-        end as segment,
+        dimension_of(grouping(route), grouping(model), grouping(prompt_version), grouping(tenant)) as dimension,
+        coalesce(route, model, prompt_version, tenant, 'all') as segment,  -- the grouped key: never NULL ('(none)' stands for absent)
         quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) as latency_ms_q,
         quantile_cont(ttft_ms, [0.5, 0.95]) as ttft_ms_q,
     from ok_calls

@@ -44,14 +44,10 @@ placed_tasks as (
 
 segments as (
     select
-        case
-            when grouping(hour_start) = 0 then 'hour'
-            when grouping(day_start) = 0 then 'day'
-            else 'week'
-        end as grain,
+        grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
-        case when grouping(route) = 0 then 'route' when grouping(tenant) = 0 then 'tenant' else 'all' end as dimension,
-        case when grouping(route) = 0 then route when grouping(tenant) = 0 then tenant else 'all' end as segment,
+        dimension_of(grouping(route), 1, 1, grouping(tenant)) as dimension,
+        coalesce(route, tenant, 'all') as segment,
         count(*) as tasks,
         count(outcome) as tasks_with_outcome,
         count(*) filter (where outcome) as successful_tasks,
