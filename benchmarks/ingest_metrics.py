@@ -30,7 +30,7 @@ GENERATE = """
 copy (
     select
         'req-' || i as request_id,
-        strftime(timestamp '2026-10-01' + to_microseconds((i * 2592000000000 // $n)::bigint), '%Y-%m-%dT%H:%M:%S.%fZ') as timestamp,
+        strftime(timestamp '2026-10-01' + to_microseconds(i * (2592000000000 // $n)), '%Y-%m-%dT%H:%M:%S.%fZ') as timestamp,
         'route-' || (hash(i, 1) % 8) as route,
         ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'claude-3-5-haiku-latest', 'gemini-2.5-flash'][(1 + hash(i, 2) % 5)::bigint] as model,
         ['openai', 'openai', 'anthropic', 'anthropic', 'google'][(1 + hash(i, 2) % 5)::bigint] as provider,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import duckdb
 
 from llm_vitals import db
+from llm_vitals.metric_names import GRAINS
 
 
 @dataclass
@@ -25,10 +26,17 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
     through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchone()[0]
     db.run(con, "macros")
     with db.transaction(con):
-        db.run(con, "metrics_windows", since_batch_id=since, full=full or since == 0)
+        full = full or since == 0
+        db.run(con, "metrics_windows", since_batch_id=since, full=full)
         con.execute("create or replace temp table metrics_staging as select * from metrics limit 0")
+        con.execute(
+            "create or replace temp table metric_tails (grain varchar, window_start timestamptz, dimension varchar,"
+            " segment varchar, latency_ms_q double[], ttft_ms_q double[])"
+        )
+        for grain in GRAINS:
+            db.run(con, "metrics_tails", grain=grain)
         db.run(con, "metrics_calls")
-        db.run(con, "metrics_tasks")
+        db.run(con, "metrics_tasks", full=full)
         windows = con.execute("select count(*) from metric_windows").fetchone()[0]
         rows = con.execute("select count(*) from metrics_staging").fetchone()[0]
         db.run(con, "metrics_replace", through_batch_id=max(through, since))

@@ -2,8 +2,9 @@
 -- (all, route, model, prompt_version, tenant) and segment, for the windows in temp table
 -- metric_windows, in the long shape of `metrics`. Counts and sums are added up once per
 -- hour x route x model x prompt_version x tenant cell and rolled up from there (they are exact
--- integers and decimals); latency and TTFT quantiles need the calls themselves and get their own
--- pass. Only the calls of the touched weeks are read. Writes temp table metrics_staging.
+-- integers and decimals); latency and TTFT quantiles need the calls themselves and come from temp
+-- table metric_tails (metrics_tails.sql). Only the calls of the touched weeks are read.
+-- Writes temp table metrics_staging.
 -- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont). No parameters.
 insert into metrics_staging
 with touched_weeks as (
@@ -108,44 +109,11 @@ counted as (
     )
 ),
 
-ok_calls as (
-    select
-        date_trunc('hour', started_at) as hour_start,
-        date_trunc('day', started_at) as day_start,
-        date_trunc('week', started_at) as week_start,
-        route,
-        model,
-        coalesce(prompt_version, '(none)') as prompt_version,
-        coalesce(tenant, '(none)') as tenant,
-        latency_ms,
-        ttft_ms,
-    from requests
-    where status = 'ok'
-        and started_at >= (select min(window_start) from touched_weeks)
-        and date_trunc('week', started_at) in (select window_start from touched_weeks)
-),
-
-tails as (
-    select
-        grain_of(grouping(hour_start), grouping(day_start)) as grain,
-        coalesce(hour_start, day_start, week_start) as window_start,
-        dimension_of(grouping(route), grouping(model), grouping(prompt_version), grouping(tenant)) as dimension,
-        coalesce(route, model, prompt_version, tenant, 'all') as segment,  -- the grouped key: never NULL ('(none)' stands for absent)
-        quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) as latency_ms_q,
-        quantile_cont(ttft_ms, [0.5, 0.95]) as ttft_ms_q,
-    from ok_calls
-    group by grouping sets (
-        (hour_start), (hour_start, route), (hour_start, model), (hour_start, prompt_version), (hour_start, tenant),
-        (day_start), (day_start, route), (day_start, model), (day_start, prompt_version), (day_start, tenant),
-        (week_start), (week_start, route), (week_start, model), (week_start, prompt_version), (week_start, tenant)
-    )
-),
-
 segments as (
     select counted.*, tails.latency_ms_q, tails.ttft_ms_q
     from counted
     semi join metric_windows using (grain, window_start)
-    left join tails using (grain, window_start, dimension, segment)
+    left join metric_tails as tails using (grain, window_start, dimension, segment)
 ),
 
 window_totals as (

@@ -2,7 +2,7 @@
 -- the windows in temp table metric_windows. A task belongs to the window, route and tenant of its
 -- first call (by started_at, then request_id); its outcome is the task_success of its last call that
 -- carries one; its cost is the sum over all its calls. Writes temp table metrics_staging.
--- No parameters.
+-- Parameters: $full (every task; skips finding the touched ones).
 insert into metrics_staging
 with touched_weeks as (
     select window_start
@@ -13,20 +13,22 @@ with touched_weeks as (
 candidate_tasks as (
     select distinct task_id
     from requests
-    where started_at >= (select min(window_start) from touched_weeks)
+    where not $full
+        and started_at >= (select min(window_start) from touched_weeks)
         and date_trunc('week', started_at) in (select window_start from touched_weeks)
 ),
 
 tasks as (
+    -- min/max of a struct compare field by field: the first call is the least (started_at,
+    -- request_id), the outcome the greatest among calls that carry one.
     select
-        task_id,
-        arg_min({'started_at': started_at, 'route': route, 'tenant': tenant}, {'at': started_at, 'id': request_id})
+        min({'started_at': started_at, 'request_id': request_id, 'route': route, 'tenant': tenant})
             as first_call,
-        arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null)
-            as outcome,
+        max({'started_at': started_at, 'request_id': request_id, 'success': task_success})
+            filter (where task_success is not null) as last_outcome,
         sum(cost_usd) as cost_usd,
     from requests
-    where task_id in (select task_id from candidate_tasks)
+    where $full or task_id in (select task_id from candidate_tasks)
     group by task_id
 ),
 
@@ -37,7 +39,7 @@ placed_tasks as (
         date_trunc('week', first_call.started_at) as week_start,
         first_call.route as route,
         coalesce(first_call.tenant, '(none)') as tenant,
-        outcome,
+        last_outcome.success as outcome,
         cost_usd,
     from tasks
 ),
