@@ -1,17 +1,30 @@
-"""The monitor flow: ingest new request logs, then recompute the metrics they touched."""
+"""The monitor flow: ingest new request logs, recompute the metrics they touched, check, alert."""
+
+from datetime import datetime
 
 from prefect import flow
 
-from llm_vitals.metrics import MetricsSummary
+from llm_vitals.pipeline import CheckSummary
 from llm_vitals.settings import Settings
+from llm_vitals.tasks.alerts import send_alerts
+from llm_vitals.tasks.checks import run_checks
 from llm_vitals.tasks.ingest import ingest_logs
 from llm_vitals.tasks.metrics import compute_metrics
 
 
 @flow(name="monitor", log_prints=True)
-def monitor(sources: list[str] | None = None, db: str | None = None, full_metrics: bool = False) -> MetricsSummary:
-    """Runs ingest then metrics; settings come from LLM_VITALS_* unless given here."""
+def monitor(
+    sources: list[str] | None = None,
+    db: str | None = None,
+    full_metrics: bool = False,
+    as_of: datetime | None = None,
+) -> CheckSummary:
+    """Runs ingest, metrics, checks and alerts; settings come from LLM_VITALS_* unless given here."""
     overrides = {name: value for name, value in {"db": db, "source": sources}.items() if value is not None}
     settings = Settings(**overrides)
     ingest_logs(settings)
-    return compute_metrics(settings, full=full_metrics)
+    compute_metrics(settings, full=full_metrics)
+    summary = run_checks(settings, as_of)
+    if settings.slack_configured or settings.slack_token_secret_block:
+        send_alerts(settings)
+    return summary

@@ -8,12 +8,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from llm_vitals import pipeline, report
-from llm_vitals.errors import VitalsError
+from llm_vitals.errors import ConfigError, VitalsError
 from llm_vitals.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs one command; returns 0 on success, 2 when the command itself failed."""
+    """Runs one command; returns 0 on success, 1 when a check fails, 2 when the command itself failed."""
     args = _parser().parse_args(argv)
     try:
         settings = Settings(**{name: value for name, value in _settings_args(args).items() if value is not None})
@@ -47,6 +47,25 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
     print(report.metrics_text(pipeline.compute_metrics(settings)))
     return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    summary = pipeline.run_checks(settings, _as_of(args.as_of))
+    delivery = pipeline.deliver_alerts(settings) if settings.slack_configured else None
+    print(report.checks_text(summary, delivery, settings.slack_configured))
+    return 1 if summary.failed else 0
+
+
+def _as_of(text: str | None):
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"--as-of {text!r} is not a timestamp.", hint="Use ISO 8601, e.g. 2026-11-20T09:00:00Z.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("metrics", _metrics, "Recompute the metric windows that new data touched.")
     sub.add_argument("--full", action="store_true", help="recompute every window")
 
+    sub = command("check", _check, "Check the last complete hour and day against the thresholds; open and resolve alerts.")
+    sub.add_argument("--as-of", help="judge the windows before this time (ISO 8601; default now)")
+    sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
+
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")
     sub.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
@@ -104,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
-    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir")
+    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds")
     return {name: getattr(args, name, None) for name in names}
 
 

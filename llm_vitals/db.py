@@ -62,6 +62,11 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> duckdb.D
     return con
 
 
+def sql(name: str) -> str:
+    """Returns the single statement of sql/<name>.sql."""
+    return sqlfiles.load(name)
+
+
 def fetch(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[tuple]:
     """Returns the rows of the single query in sql/<name>.sql."""
     statement = sqlfiles.load(name)

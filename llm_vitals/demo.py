@@ -1,11 +1,12 @@
 """`llm-vitals demo`: realistic request logs with known incidents, run through the pipeline.
 
-The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,000 calls a day over
+The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,000 tasks a day over
 7 routes, 5 models from 3 providers and 12 tenants, with two-call tasks and three incidents:
-  - prompt_version v8 of route `extract` (rolled out on day 9, 10:00 UTC) breaks parsing: 9 % vs 1 %;
-  - model gemini-2.5-flash times out on 12 % of calls on day 11, 14:00-20:00 UTC (1 % otherwise);
+  - prompt_version v8 of route `extract` (rolled out on day 9, 10:00 UTC; replaced by the fixed v9 on
+    day 11, 12:00) breaks parsing: 9 % vs 1 %;
+  - model gemini-2.5-flash times out on 12 % of calls on day 11, 06:00-22:00 UTC (1 % otherwise);
   - tenant t04's retrieval comes back empty for 40 % of calls on day 12 (3 % otherwise);
-plus a few malformed lines and re-sent duplicates.
+plus a few malformed lines and re-sent duplicates. `incidents=False` leaves the incidents out.
 """
 
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ ROUTE_MODELS = {  # the models each route is served by, with their shares
 }
 TENANTS = tuple(f"t{n:02d}" for n in range(1, 13))
 CALLS_PER_DAY = 2000
-ROLLOUT_DAY, TIMEOUT_DAY, OUTAGE_DAY = 8, 10, 11  # 0-based day offsets: days 9, 11 and 12
+ROLLOUT_DAY, FIX_DAY, TIMEOUT_DAY, OUTAGE_DAY = 8, 10, 10, 11  # 0-based day offsets: days 9, 11, 11 and 12
 
 
 @dataclass
@@ -52,12 +53,12 @@ class DemoPaths:
     db: Path
 
 
-def generate(out_dir: Path, *, days: int = 14, end: datetime | None = None, seed: int = 7) -> Path:
+def generate(out_dir: Path, *, days: int = 14, end: datetime | None = None, seed: int = 7, incidents: bool = True) -> Path:
     """Writes one JSON Lines file per day into out_dir/logs; returns that folder."""
     end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
     rng = np.random.default_rng(seed)
-    table = _calls(rng, start, days)
+    table = _calls(rng, start, days, incidents)
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -91,7 +92,7 @@ def run(settings: Settings, *, days: int = 14) -> DemoPaths:
     return DemoPaths(logs, db_path)
 
 
-def _calls(rng: np.random.Generator, start: datetime, days: int) -> pa.Table:
+def _calls(rng: np.random.Generator, start: datetime, days: int, incidents: bool) -> pa.Table:
     n_tasks = CALLS_PER_DAY * days * 10 // 13  # 30 % of tasks make a second call
     hour_weights = 0.4 + np.sin(np.linspace(0, np.pi, 24)) ** 2  # busier in the (UTC) day
     day = rng.integers(0, days, n_tasks)
@@ -113,10 +114,13 @@ def _calls(rng: np.random.Generator, start: datetime, days: int) -> pa.Table:
         ids, shares = zip(*choices)
         model[rows] = rng.choice(ids, rows.sum(), p=shares)
     rollout_us = (ROLLOUT_DAY * 24 + 10) * 3_600_000_000
+    fix_us = (FIX_DAY * 24 + 12) * 3_600_000_000
     is_extract = route == ROUTES.index("extract")
-    prompt_version = np.where(is_extract, np.where(ts_us >= rollout_us, "v8", "v7"), "v3")
+    extract_version = np.where(ts_us >= fix_us, "v9", np.where(ts_us >= rollout_us, "v8", "v7"))
+    prompt_version = np.where(is_extract, extract_version, "v3")
     # status: 1 % timeouts, 0.5 % errors, 0.3 % rate limits; the incident lifts gemini timeouts
-    incident = (model == 4) & (ts_us >= (TIMEOUT_DAY * 24 + 14) * 3_600_000_000) & (ts_us < (TIMEOUT_DAY * 24 + 20) * 3_600_000_000)
+    incident = incidents & (model == 4) & (ts_us >= (TIMEOUT_DAY * 24 + 6) * 3_600_000_000) & (
+        ts_us < (TIMEOUT_DAY * 24 + 22) * 3_600_000_000)
     u = rng.random(n)
     timeout_p = np.where(incident, 0.12, 0.01)
     status = np.select(
@@ -130,10 +134,10 @@ def _calls(rng: np.random.Generator, start: datetime, days: int) -> pa.Table:
     latency = base_latency * rng.lognormal(0, 0.35, n) * (0.8 + output_tokens / 1000)
     latency = np.where(status == "timeout", 30000.0 + rng.random(n) * 100, latency).round(1)
     structured = np.isin(route, [ROUTES.index(r) for r in STRUCTURED_ROUTES])
-    parse_fail_p = np.where(is_extract & (prompt_version == "v8"), 0.09, 0.01)
+    parse_fail_p = np.where(incidents & is_extract & (prompt_version == "v8"), 0.09, 0.01)
     parse_ok = rng.random(n) >= parse_fail_p
     retrieval = np.isin(route, [ROUTES.index(r) for r in RETRIEVAL_ROUTES])
-    outage = (tenant == TENANTS.index("t04")) & (day == OUTAGE_DAY)
+    outage = incidents & (tenant == TENANTS.index("t04")) & (day == OUTAGE_DAY)
     empty = rng.random(n) < np.where(outage, 0.40, 0.03)
     docs = np.where(empty, 0, rng.integers(1, 9, n))
     ok = status == "ok"
@@ -201,10 +205,10 @@ def _print_findings(db_path: Path) -> None:
     from llm_vitals.query import render, run_query
 
     findings = (
-        ("Parser failures on route `extract` by prompt version (v8 rolled out on day 9):",
+        ("Parser failures on route `extract` by prompt version (v8: day 9 10:00 to day 11 12:00):",
          "select segment as prompt_version, round(100 * sum(value * sample_size) / sum(sample_size), 2) as parser_failure_pct,"
          " sum(sample_size) as structured_calls from metrics where grain = 'day' and dimension = 'prompt_version'"
-         " and metric = 'parser_failure_rate' and segment in ('v7', 'v8') group by segment order by segment"),
+         " and metric = 'parser_failure_rate' and segment in ('v7', 'v8', 'v9') group by segment order by segment"),
         ("Timeout rate by model, worst hours:",
          "select window_start as hour, segment as model, round(100 * value, 1) as timeout_pct, sample_size as calls"
          " from metrics where grain = 'hour' and dimension = 'model' and metric = 'timeout_rate' and sample_size >= 20"

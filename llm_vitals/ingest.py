@@ -108,7 +108,7 @@ def ingest(
             summary.files_read += 1
         if summary.files_read:
             db.run(con, "ingest_dedupe", batch_id=batch_id)
-            summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchone()[0]
+            summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
             summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
@@ -165,8 +165,8 @@ def _ingest_file(
     first_rowid, rows = con.execute(
         "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
         [batch_id, source.path],
-    ).fetchone()
-    scan_errors = con.execute("select count(*) from ingest_scan_errors").fetchone()[0]
+    ).fetchall()[0]
+    scan_errors = con.execute("select count(*) from ingest_scan_errors").fetchall()[0][0]
     line_offset = 1 if source.kind == "csv" else skip
     consumed = line_offset + rows + scan_errors  # physical lines (or rows) through the last one read
     if source.appendable and not source.ends_with_newline and consumed > line_offset:
@@ -193,7 +193,7 @@ def _ingest_file(
 
 def _drop_line(con: duckdb.DuckDBPyConnection, batch_id: int, path: str, last_rowid: int, line_no: int) -> None:
     """Forgets an incomplete last line, whether the scanner rejected it or it reached `requests`."""
-    if con.execute("select count(*) from ingest_scan_errors where line = ?", [line_no]).fetchone()[0]:
+    if con.execute("select count(*) from ingest_scan_errors where line = ?", [line_no]).fetchall()[0][0]:
         con.execute("delete from ingest_scan_errors where line = ?", [line_no])
     else:
         con.execute("delete from requests where batch_id = ? and source_file = ? and rowid = ?", [batch_id, path, last_rowid])
@@ -258,7 +258,7 @@ def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(
         "select greatest((select coalesce(max(batch_id), 0) from ingest_batches),"
         " (select coalesce(max(batch_id), 0) from requests)) + 1"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def _expand(source: str) -> list[str]:

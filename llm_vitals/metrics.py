@@ -9,6 +9,9 @@ from llm_vitals import db
 from llm_vitals.metric_names import GRAINS
 
 
+TASK_PARTITIONS = 4  # task facts are aggregated a quarter of the tasks at a time, to bound memory
+
+
 @dataclass
 class MetricsSummary:
     """What one metrics run recomputed."""
@@ -23,7 +26,7 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
     """Recomputes the metric windows touched since the last run (all windows when `full`), atomically."""
     started = time.perf_counter()
     since = _state(con, "metrics_through_batch_id")
-    through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchone()[0]
+    through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchall()[0][0]
     db.run(con, "macros")
     with db.transaction(con):
         full = full or since == 0
@@ -35,14 +38,21 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
         )
         for grain in GRAINS:
             db.run(con, "metrics_tails", grain=grain)
+        db.run(con, "metrics_cells")
         db.run(con, "metrics_calls")
-        db.run(con, "metrics_tasks", full=full)
-        windows = con.execute("select count(*) from metric_windows").fetchone()[0]
-        rows = con.execute("select count(*) from metrics_staging").fetchone()[0]
+        con.execute(
+            "create or replace temp table task_facts (hour_start timestamptz, day_start timestamptz,"
+            " week_start timestamptz, route varchar, tenant varchar, outcome boolean, cost_usd decimal(38, 12))"
+        )
+        for part in range(TASK_PARTITIONS):
+            db.run(con, "metrics_task_facts", full=full, part=part, parts=TASK_PARTITIONS)
+        db.run(con, "metrics_tasks")
+        windows = con.execute("select count(*) from metric_windows").fetchall()[0][0]
+        rows = con.execute("select count(*) from metrics_staging").fetchall()[0][0]
         db.run(con, "metrics_replace", through_batch_id=max(through, since))
     return MetricsSummary(windows, rows, max(through, since), time.perf_counter() - started)
 
 
 def _state(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    row = con.execute("select value from pipeline_state where name = ?", [name]).fetchone()
-    return row[0] if row else 0
+    rows = con.execute("select value from pipeline_state where name = ?", [name]).fetchall()
+    return rows[0][0] if rows else 0

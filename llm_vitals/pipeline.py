@@ -1,8 +1,13 @@
 """The pipeline's steps as plain functions: the CLI and the Prefect tasks both call these."""
 
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
 
-from llm_vitals import db, ingest, metrics
+from llm_vitals import alerts, db, ingest, metrics
+from llm_vitals.checks import CheckResult, Incident
 from llm_vitals.settings import Settings
 
 
@@ -32,3 +37,74 @@ def _connect(settings: Settings):
     # DuckDB draws its own progress bar for long statements; only on a terminal.
     con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
     return con
+
+
+@dataclass
+class CheckSummary:
+    """What one check run judged, opened, resolved and delivered."""
+
+    as_of: datetime
+    results: list[CheckResult]
+    incidents: list[Incident]
+    changes: alerts.AlertChanges
+    docs_dir: Path | None
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status == "fail" for r in self.results)
+
+
+def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expectations: bool = True) -> CheckSummary:
+    """Judges the last complete hour and day before as_of (default: now), records the results, opens and
+    resolves alerts, and queues their Slack messages in the outbox when Slack is configured."""
+    from llm_vitals import check_data, checks, thresholds as thresholds_file
+
+    as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
+    thresholds = thresholds_file.load(settings.thresholds or _packaged_thresholds())
+    con = _connect(settings)
+    try:
+        windows = check_data.load_windows(con, thresholds, as_of)
+        results = checks.evaluate(windows, thresholds)
+        if great_expectations:
+            from llm_vitals import gx_checks
+
+            beyond = gx_checks.beyond_bounds(results, thresholds, settings.data_docs_dir)
+        else:
+            beyond = checks.beyond_bounds(results, thresholds)
+        checks.judge(results, beyond, thresholds)
+        found = checks.incidents(windows, results, thresholds)
+        builtins = check_data.builtin_results(con, thresholds, as_of)
+        found += [checks.Incident(r) for r in builtins if r.status == "fail"]
+        results += builtins
+        routing = alerts.Routing(settings.slack_channel, settings.slack_channels_by_severity, settings.slack_channels_by_tenant)
+        remind = timedelta(hours=settings.alert_reminder_hours) if settings.alert_reminder_hours else None
+        with db.transaction(con):
+            check_data.store_results(con, as_of, results)
+            changes = alerts.apply(con, found, results, as_of, routing, enqueue=settings.slack_configured, remind_after=remind)
+    finally:
+        con.close()
+    return CheckSummary(as_of, results, found, changes, settings.data_docs_dir if great_expectations else None)
+
+
+def deliver_alerts(settings: Settings, token: str | None = None) -> "slack.DeliveryReport | None":
+    """Sends the outbox's waiting messages; None when Slack is not configured.
+
+    Raises SlackDeliveryError for errors no retry fixes; messages Slack could not take now stay queued.
+    """
+    from llm_vitals import slack
+
+    token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
+    webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
+    if not (token or webhook):
+        return None
+    sender = slack.SlackSender(token=token, webhook_url=webhook, base_url=settings.slack_base_url,
+                               timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
+    con = _connect(settings)
+    try:
+        return slack.deliver(con, sender)
+    finally:
+        con.close()
+
+
+def _packaged_thresholds() -> Path:
+    return Path(str(files("llm_vitals.expectations") / "thresholds.yaml"))

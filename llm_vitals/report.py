@@ -32,3 +32,54 @@ def metrics_text(summary: MetricsSummary) -> str:
         f"Metrics: {summary.windows:,} hour/day/week windows recomputed, {summary.rows:,} rows written"
         f" in {summary.seconds:.2f} s (through batch {summary.through_batch_id})."
     )
+
+
+def checks_text(summary, delivery, slack_configured: bool) -> str:
+    """Returns the check run's summary: failures by incident, alerts opened and resolved, delivery."""
+    judged = [r for r in summary.results if r.status != "not enough data"]
+    failing = [r for r in summary.results if r.status == "fail"]
+    lines = [
+        f"Checks at {summary.as_of:%Y-%m-%d %H:%M} UTC: {len(judged):,} judged, {len(failing):,} failing,"
+        f" {len(summary.results) - len(judged):,} with not enough data."
+    ]
+    for incident in summary.incidents:
+        cause = incident.cause
+        lines.append(f"  FAIL {cause.severity:<8} {cause.metric} on {cause.label}: {_fmt(cause.metric, cause.observed)}"
+                     f" (threshold {_fmt(cause.metric, cause.threshold)}, {cause.grain} from {cause.window_start:%Y-%m-%d %H:%M})")
+        if incident.also_seen_in:
+            lines.append("       also seen in: " + ", ".join(r.label for r in incident.also_seen_in[:12])
+                         + (f", … and {len(incident.also_seen_in) - 12} more" if len(incident.also_seen_in) > 12 else ""))
+    changes = summary.changes
+    lines.append(f"Alerts: {len(changes.opened)} opened, {len(changes.resolved)} resolved, {changes.still_open} still open.")
+    if summary.docs_dir:
+        lines.append(f"Great Expectations Data Docs: {summary.docs_dir}/index.html")
+    if not slack_configured:
+        lines.append("Slack is not configured: alerts are stored in table `alerts` only. To post them, set SLACK_BOT_TOKEN"
+                     " and LLM_VITALS_SLACK_CHANNEL (or LLM_VITALS_SLACK_WEBHOOK_URL).")
+    elif delivery is not None:
+        lines.append(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox"
+                     + (f" ({delivery.last_error})" if delivery.waiting else "") + ".")
+    return "\n".join(lines)
+
+
+def checks_markdown(summary) -> str:
+    """Returns the run's check table as Markdown (a Prefect artifact)."""
+    rows = [r for r in summary.results if r.status == "fail"] or []
+    out = [f"# Checks at {summary.as_of:%Y-%m-%d %H:%M} UTC", "",
+           f"{len(summary.incidents)} incident(s); {len(rows)} failing check(s).", "",
+           "| status | metric | segment | grain | observed | threshold | baseline | sample | explained by |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (r.explained_by is not None, r.metric, r.dimension, r.segment)):
+        out.append(f"| {r.status} | {r.metric} | {_md(r.label)} | {r.grain} | {_fmt(r.metric, r.observed)} |"
+                   f" {_fmt(r.metric, r.threshold)} | {_fmt(r.metric, r.baseline)} | {r.sample_size} | {_md(r.explained_by or '')} |")
+    return "\n".join(out)
+
+
+def _fmt(metric: str, value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.2f}%" if metric.endswith(("_rate", "_share")) else f"{value:,.4g}"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

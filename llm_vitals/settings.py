@@ -3,14 +3,14 @@
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every field can be set by the environment variable LLM_VITALS_<NAME> or by a CLI option."""
 
-    model_config = SettingsConfigDict(env_prefix="LLM_VITALS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="LLM_VITALS_", extra="ignore", populate_by_name=True)
 
     db: Path = Field(Path("llm-vitals.duckdb"), description="The DuckDB file llm-vitals writes and queries.")
     source: Annotated[list[str], NoDecode] = Field(
@@ -25,11 +25,38 @@ class Settings(BaseSettings):
         16 * 1024 * 1024, ge=1024, description="Longest JSON line or CSV row accepted; longer ones are rejected."
     )
     threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: one per core).")
-    memory_limit: str | None = Field(
-        "1800MB",
-        description="DuckDB memory limit; keeps a 10-million-call metrics run under 2 GiB (raise it for speed).",
-    )
+    memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '2GB' (default: DuckDB's 80% of RAM).")
     demo_dir: Path = Field(Path("llm-vitals-demo"), description="Where `llm-vitals demo` writes its logs and database.")
+    thresholds: Path | None = Field(None, description="Thresholds file (default: the packaged expectations/thresholds.yaml).")
+    data_docs_dir: Path | None = Field(
+        Path("gx-data-docs"), description="Where the Great Expectations Data Docs site is built (empty: not built)."
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "LLM_VITALS_SLACK_BOT_TOKEN", "slack_bot_token"),
+        description="Slack bot token (xoxb-...): posts with chat.postMessage to slack_channel.",
+    )
+    slack_token_secret_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the bot token (read by the flows)."
+    )
+    slack_channel: str | None = Field(None, description="Channel for alerts (ID or #name).")
+    slack_webhook_url: SecretStr | None = Field(None, description="Incoming webhook URL, instead of a bot token.")
+    slack_base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (GovSlack, tests).")
+    slack_channels_by_severity: dict[str, str] = Field(
+        default_factory=dict, description='Channel per severity, JSON: {"critical": "#llm-oncall"}.'
+    )
+    slack_channels_by_tenant: dict[str, str] = Field(
+        default_factory=dict, description='Channel for alerts about one tenant, JSON: {"acme": "#acme-llm"}.'
+    )
+    slack_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one Slack request.")
+    slack_retries: int = Field(2, ge=0, description="Retries of a Slack request (429: after Retry-After; 5xx, timeouts).")
+    alert_reminder_hours: float | None = Field(None, gt=0, description="Post again about an alert still open after this long (off by default).")
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether alerts go to Slack (a bot token and channel, or a webhook)."""
+        return bool((self.slack_bot_token and (self.slack_channel or self.slack_channels_by_severity))
+                    or self.slack_webhook_url)
 
     @field_validator("source", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from llm_vitals.errors import VitalsError
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
+_COMMENT_LINE = re.compile(r"^\s*--[^\n]*$", re.M)
 
 
 @cache
@@ -20,8 +21,9 @@ def load(name: str) -> str:
 
 
 def statements(name: str) -> list[str]:
-    """Returns the statements of sql/<name>.sql, split at semicolons that end a line."""
-    return [part.strip() for part in re.split(r";\s*$", load(name), flags=re.M) if _has_code(part)]
+    """Returns the statements of sql/<name>.sql, split at semicolons that end a line of code."""
+    code = _COMMENT_LINE.sub("", load(name))  # a comment ending in ';' must not end a statement
+    return [part.strip() for part in re.split(r";\s*$", code, flags=re.M) if _has_code(part)]
 
 
 def parameters_for(statement: str, values: dict[str, object]) -> dict[str, object]:

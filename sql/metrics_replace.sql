@@ -1,5 +1,5 @@
 -- metrics_replace.sql: replaces the recomputed windows of `metrics` with temp table metrics_staging
--- and records the last batch they include. Run inside one transaction. Parameters: $through_batch_id.
+-- and metric_cells with temp table cells for the recomputed hours, and records the last batch they include. Run inside one transaction. Parameters: $through_batch_id.
 delete from metrics
 where exists (
     select 1 from metric_windows
@@ -9,6 +9,14 @@ where exists (
 insert into metrics
 select * from metrics_staging
 order by grain, window_start, dimension, segment, metric;
+
+delete from metric_cells
+where hour_start in (select window_start from metric_windows where grain = 'hour');
+
+insert into metric_cells
+select cells.*
+from cells
+semi join metric_windows on metric_windows.grain = 'hour' and metric_windows.window_start = cells.hour_start;
 
 insert or replace into pipeline_state (name, value)
 values ('metrics_through_batch_id', $through_batch_id);

@@ -1,50 +1,9 @@
 -- metrics_tasks.sql: task metrics per hour, day and week for dimensions all, route and tenant, for
--- the windows in temp table metric_windows. A task belongs to the window, route and tenant of its
--- first call (by started_at, then request_id); its outcome is the task_success of its last call that
--- carries one; its cost is the sum over all its calls. Writes temp table metrics_staging.
--- Parameters: $full (every task; skips finding the touched ones).
+-- the windows in temp table metric_windows, from temp table task_facts (metrics_task_facts.sql):
+-- a task counts in the window, route and tenant of its first call. Writes temp table
+-- metrics_staging. No parameters.
 insert into metrics_staging
-with touched_weeks as (
-    select window_start
-    from metric_windows
-    where grain = 'week'
-),
-
-candidate_tasks as (
-    select distinct task_id
-    from requests
-    where not $full
-        and started_at >= (select min(window_start) from touched_weeks)
-        and date_trunc('week', started_at) in (select window_start from touched_weeks)
-),
-
-tasks as (
-    -- min/max of a struct compare field by field: the first call is the least (started_at,
-    -- request_id), the outcome the greatest among calls that carry one.
-    select
-        min({'started_at': started_at, 'request_id': request_id, 'route': route, 'tenant': tenant})
-            as first_call,
-        max({'started_at': started_at, 'request_id': request_id, 'success': task_success})
-            filter (where task_success is not null) as last_outcome,
-        sum(cost_usd) as cost_usd,
-    from requests
-    where $full or task_id in (select task_id from candidate_tasks)
-    group by task_id
-),
-
-placed_tasks as (
-    select
-        date_trunc('hour', first_call.started_at) as hour_start,
-        date_trunc('day', first_call.started_at) as day_start,
-        date_trunc('week', first_call.started_at) as week_start,
-        first_call.route as route,
-        coalesce(first_call.tenant, '(none)') as tenant,
-        last_outcome.success as outcome,
-        cost_usd,
-    from tasks
-),
-
-segments as (
+with segments as (
     select
         grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
@@ -54,7 +13,7 @@ segments as (
         count(outcome) as tasks_with_outcome,
         count(*) filter (where outcome) as successful_tasks,
         sum(cost_usd) as cost_usd,
-    from placed_tasks
+    from task_facts
     group by grouping sets (
         (hour_start), (hour_start, route), (hour_start, tenant),
         (day_start), (day_start, route), (day_start, tenant),

@@ -96,3 +96,96 @@ create table if not exists pipeline_state (
     name  varchar primary key,
     value bigint not null
 );
+
+create table if not exists check_results (
+    run_id       bigint not null,
+    as_of        timestamptz not null,
+    check_name   varchar not null,      -- threshold, freshness or rejected_share
+    metric       varchar not null,
+    grain        varchar not null,
+    window_start timestamptz,
+    dimension    varchar not null,
+    segment      varchar not null,
+    severity     varchar not null,
+    observed     double,
+    threshold    double,
+    baseline     double,
+    numerator    bigint,
+    sample_size  bigint,
+    p_value      double,
+    status       varchar not null,      -- pass, fail or not enough data
+    explained_by varchar                -- the incident's cause when this failure is its side effect
+);
+
+create table if not exists alerts (
+    alert_id     bigint primary key,
+    check_name   varchar not null,
+    metric       varchar not null,
+    dimension    varchar not null,
+    segment      varchar not null,
+    severity     varchar not null,
+    status       varchar not null,      -- open or resolved
+    opened_at    timestamptz not null,  -- the --as-of of the run that opened it
+    resolved_at  timestamptz,
+    grain        varchar,
+    window_start timestamptz,
+    observed     double,
+    threshold    double,
+    baseline     double,
+    sample_size  bigint,
+    also_seen_in varchar[],
+    last_posted_at timestamptz
+);
+
+create table if not exists outbox (
+    message_id bigint primary key,
+    created_at timestamptz not null,
+    alert_id   bigint,
+    kind       varchar not null,        -- opened, resolved or reminder
+    channel    varchar,
+    payload    json not null,           -- {"text": ..., "blocks": [...]}
+    attempts   integer not null,
+    last_error varchar,
+    sent_at    timestamptz              -- NULL: waiting to go out on the next run
+);
+
+create table if not exists metric_cells (
+    -- counts and sums per hour x route x model x prompt_version x tenant (sql/metrics_cells.sql),
+    -- checks add them up over their windows. Absent tenant or prompt_version: '(none)'.
+    hour_start                   timestamptz,
+    route                        varchar,
+    model                        varchar,
+    prompt_version               varchar,
+    tenant                       varchar,
+    calls                        bigint,
+    failed_calls                 bigint,
+    timeouts                     bigint,
+    rate_limited_calls           bigint,
+    cancelled_calls              bigint,
+    ok_calls                     bigint,
+    ok_calls_with_ttft           bigint,
+    input_tokens                 hugeint,
+    calls_with_input_tokens      bigint,
+    output_tokens                hugeint,
+    calls_with_output_tokens     bigint,
+    total_tokens                 hugeint,
+    calls_with_tokens            bigint,
+    cost_usd                     decimal(38,12),
+    priced_calls                 bigint,
+    structured_calls             bigint,
+    parse_failures               bigint,
+    retrieval_calls              bigint,
+    empty_retrievals             bigint,
+    calls_with_truncation_flag   bigint,
+    truncated_calls              bigint,
+    tool_calls                   hugeint,
+    tool_errors                  hugeint,
+    calls_with_retry_count       bigint,
+    retried_calls                bigint,
+    calls_with_fallback_flag     bigint,
+    fallback_calls               bigint,
+    calls_with_escalation_flag   bigint,
+    escalated_calls              bigint,
+    evaluated_calls              bigint,
+    passed_evals                 bigint
+);

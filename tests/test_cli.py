@@ -71,3 +71,25 @@ def test_settings_come_from_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LLM_VITALS_MAX_LINE_BYTES", "12")
     assert main(["ingest"]) == 2
     assert "LLM_VITALS_MAX_LINE_BYTES" in capsys.readouterr().err
+
+
+def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, monkeypatch):
+    from datetime import UTC, datetime
+
+    from llm_vitals import demo
+
+    logs = demo.generate(tmp_path, end=datetime(2026, 10, 19, tzinfo=UTC))
+    db = tmp_path / "demo.duckdb"
+    assert main(["monitor", str(logs), "--db", str(db)]) == 0
+    docs = tmp_path / "docs"
+    monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", str(docs))
+    capsys.readouterr()
+    assert main(["check", "--db", str(db), "--as-of", "2026-10-14T00:00:00Z"]) == 0  # a quiet day
+    out = capsys.readouterr().out
+    assert "0 failing" in out and "Slack is not configured" in out and "SLACK_BOT_TOKEN" in out
+    assert (docs / "index.html").exists()
+    assert main(["check", "--db", str(db), "--as-of", "2026-10-17T00:00:00Z"]) == 1  # the t04 outage
+    out = capsys.readouterr().out
+    assert "retrieval_empty_rate on tenant t04" in out and "1 opened" in out
+    assert main(["check", "--db", str(db), "--as-of", "yesterday"]) == 2
+    assert "is not a timestamp" in capsys.readouterr().err

@@ -58,6 +58,8 @@ def test_incremental_recompute_equals_full_recompute(tmp_path, records):
     metrics.compute(full)
     assert 0 < second.windows < full.execute("select count(distinct (grain, window_start)) from metrics").fetchone()[0]
     assert _metrics_table(incremental) == _metrics_table(full)
+    cells = "select * from metric_cells order by all"
+    assert incremental.execute(cells).fetchall() == full.execute(cells).fetchall() != []
     reference = all_metrics(records)
     assert [key for key, value in _metrics_table(full).items() if reference[key] != value] == []
 

@@ -1,0 +1,54 @@
+-- metrics_cells.sql: counts and sums per hour x route x model x prompt_version x tenant cell, for
+-- the calls of the touched weeks, into temp table cells. Everything else that counts reads these
+-- cells: metrics_calls.sql rolls them up into hours, days and weeks; metrics_replace.sql keeps them
+-- in table metric_cells, which the checks add up over their windows. No parameters.
+create or replace temp table cells as
+with touched_weeks as (
+    select window_start
+    from metric_windows
+    where grain = 'week'
+)
+
+select
+    date_trunc('hour', started_at) as hour_start,
+    route,
+    model,
+    coalesce(prompt_version, '(none)') as prompt_version,
+    coalesce(tenant, '(none)') as tenant,
+    count(*) as calls,
+    count(*) filter (where status <> 'ok') as failed_calls,
+    count(*) filter (where status = 'timeout') as timeouts,
+    count(*) filter (where status = 'rate_limited') as rate_limited_calls,
+    count(*) filter (where status = 'cancelled') as cancelled_calls,
+    count(*) filter (where status = 'ok') as ok_calls,
+    count(ttft_ms) filter (where status = 'ok') as ok_calls_with_ttft,
+    sum(input_tokens) as input_tokens,
+    count(input_tokens) as calls_with_input_tokens,
+    sum(output_tokens) as output_tokens,
+    count(output_tokens) as calls_with_output_tokens,
+    sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0))
+        filter (where input_tokens is not null or output_tokens is not null) as total_tokens,
+    count(*) filter (where input_tokens is not null or output_tokens is not null) as calls_with_tokens,
+    sum(cost_usd) as cost_usd,
+    count(cost_usd) as priced_calls,
+    count(*) filter (where structured_output and parse_ok is not null) as structured_calls,
+    count(*) filter (where structured_output and not parse_ok) as parse_failures,
+    count(*) filter (where retrieval_used and retrieved_docs is not null) as retrieval_calls,
+    count(*) filter (where retrieval_used and retrieved_docs = 0) as empty_retrievals,
+    count(context_truncated) as calls_with_truncation_flag,
+    count(*) filter (where context_truncated) as truncated_calls,
+    sum(tool_calls) as tool_calls,
+    sum(coalesce(tool_errors, 0)) filter (where tool_calls is not null) as tool_errors,
+    count(retries) as calls_with_retry_count,
+    count(*) filter (where retries > 0) as retried_calls,
+    count(fallback) as calls_with_fallback_flag,
+    count(*) filter (where fallback) as fallback_calls,
+    count(escalated) as calls_with_escalation_flag,
+    count(*) filter (where escalated) as escalated_calls,
+    count(eval_pass) as evaluated_calls,
+    count(*) filter (where eval_pass) as passed_evals,
+from requests
+where started_at >= (select min(window_start) from touched_weeks)
+    and date_trunc('week', started_at) in (select window_start from touched_weeks)
+group by all
+

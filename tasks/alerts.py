@@ -1,0 +1,32 @@
+"""Task: send the alerts waiting in the outbox to Slack; retried only while Slack is unavailable."""
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from llm_vitals import pipeline
+from llm_vitals.errors import VitalsError
+from llm_vitals.settings import Settings
+from llm_vitals.slack import DeliveryReport, SlackUnavailable
+from llm_vitals.tasks.retry import transient_only
+
+
+@task(name="send-alerts", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE, log_prints=True)
+def send_alerts(settings: Settings) -> DeliveryReport | None:
+    """Returns what was sent; raises SlackUnavailable (retried) while messages still wait."""
+    report = pipeline.deliver_alerts(settings, token=_token(settings))
+    if report is not None and report.waiting:
+        raise SlackUnavailable(f"{report.waiting} Slack message(s) wait in the outbox: {report.last_error}")
+    return report
+
+
+def _token(settings: Settings) -> str | None:
+    if settings.slack_bot_token or not settings.slack_token_secret_block:
+        return None
+    from prefect.blocks.system import Secret
+
+    try:
+        return Secret.load(settings.slack_token_secret_block).get()
+    except ValueError as exc:
+        raise VitalsError(f"Prefect Secret block {settings.slack_token_secret_block!r} was not found.",
+                          hint="Create it (README: Deploy) or set SLACK_BOT_TOKEN on the worker.") from exc
