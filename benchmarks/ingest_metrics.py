@@ -5,7 +5,8 @@
 
 Measures, each in a fresh process and database file:
   floor     DuckDB read_json with the columns given, straight into a table (no validation)
-  ingest    `llm-vitals ingest` at N/2 and N rows: marginal seconds per row (slope) and fixed start-up
+  ingest    `llm-vitals ingest` at N/2 and N rows: marginal seconds per row (slope); and of a one-line
+            file: the fixed start-up (process, imports, connection, schema)
   metrics   `llm-vitals metrics --full` against one hand-written GROUPING SETS query over the same
             grains and dimensions (exact quantiles, rates, cost, task metrics)
 Each step runs 3 times in a fresh process (on a fresh copy of its database); medians are reported.
@@ -197,6 +198,10 @@ def main() -> None:
                 results[(name, size)] = step("sql", db_path, FLOOR.replace("{path}", str(path)).replace("{columns}", columns))
             else:
                 results[(name, size)] = step("cli", db_path, json.dumps(["ingest", str(path)]))
+    one_line = work / "logs-1.jsonl"
+    one_line.write_text(files[n // 2].open().readline())
+    (work / "ingest-1.duckdb").unlink(missing_ok=True)
+    results[("startup", 1)] = step("cli", work / "ingest-1.duckdb", json.dumps(["ingest", str(one_line)]))
     big_db = work / f"ingest-{n}.duckdb"
     results[("metrics", n)] = step("cli", big_db, json.dumps(["metrics", "--full"]))
     hand_db = work / f"hand-{n}.duckdb"
@@ -209,9 +214,9 @@ def report(n: int, r: dict, file_bytes: int) -> None:
     half = n // 2
     floor_per_row = r[("floor", n)]["wall_seconds"] / n
     slope = (r[("ingest", n)]["wall_seconds"] - r[("ingest", half)]["wall_seconds"]) / (n - half)
-    startup = r[("ingest", n)]["wall_seconds"] - slope * n
+    startup = r[("startup", 1)]["wall_seconds"]
     metrics_ratio = r[("metrics", n)]["wall_seconds"] / r[("hand", n)]["wall_seconds"]
-    peak = max(v["peak_rss_mb"] for (name, size), v in r.items() if name in ("ingest", "metrics"))
+    peak = max(v["peak_rss_mb"] for (name, size), v in r.items() if name in ("ingest", "metrics", "startup"))
     lines = [
         f"Rows: {n:,} ({file_bytes / n:.0f} bytes a JSON line); {os.cpu_count()} cores; median of 3 runs;"
         " wall seconds include process start.",
@@ -220,7 +225,8 @@ def report(n: int, r: dict, file_bytes: int) -> None:
         "|---|---|---|---|",
     ]
     for (name, size), v in r.items():
-        label = {"floor": "floor: read_json → table", "ingest": "llm-vitals ingest", "metrics": "llm-vitals metrics --full",
+        label = {"floor": "floor: read_json → table", "ingest": "llm-vitals ingest", "startup": "llm-vitals ingest (start-up)",
+                 "metrics": "llm-vitals metrics --full",
                  "hand": "hand-written metrics query"}[name]
         lines.append(f"| {label} | {size:,} | {v['wall_seconds']:.2f} | {v['peak_rss_mb']:.0f} |")
     lines += [
@@ -228,7 +234,7 @@ def report(n: int, r: dict, file_bytes: int) -> None:
         "| target | measured | met |",
         "|---|---|---|",
         f"| ingest marginal cost per row ≤ 1.2× floor | {slope * 1e6:.2f} µs vs {floor_per_row * 1e6:.2f} µs = {slope / floor_per_row:.2f}× | {'yes' if slope / floor_per_row <= 1.2 else 'NO'} |",
-        f"| ingest fixed start-up ≤ 3 s | {startup:.2f} s | {'yes' if startup <= 3 else 'NO'} |",
+        f"| ingest fixed start-up ≤ 3 s | {startup:.2f} s (one-line file) | {'yes' if startup <= 3 else 'NO'} |",
         f"| metrics ≤ 1.5× hand-written query | {metrics_ratio:.2f}× | {'yes' if metrics_ratio <= 1.5 else 'NO'} |",
         f"| peak memory ≤ 2 GiB (at 10 M rows) | {peak:.0f} MB at {n:,} rows | {'yes' if peak <= 2048 else 'NO'} |",
     ]

@@ -51,7 +51,14 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     summary = pipeline.run_checks(settings, _as_of(args.as_of))
-    delivery = pipeline.deliver_alerts(settings) if settings.slack_configured else None
+    delivery = None
+    if settings.slack_configured:
+        token = None
+        if settings.slack_token_secret_block and not settings.slack_bot_token:
+            from llm_vitals.tasks.alerts import secret_token  # needs Prefect: only for a Secret block
+
+            token = secret_token(settings)
+        delivery = pipeline.deliver_alerts(settings, token=token)
     print(report.checks_text(summary, delivery, settings.slack_configured))
     return 1 if summary.failed else 0
 

@@ -88,8 +88,33 @@ def run(settings: Settings, *, days: int = 14) -> DemoPaths:
     print(f"Wrote {days} days of request logs to {logs}/")
     print(report.ingest_text(pipeline.ingest_sources(demo_settings, [str(logs)])))
     print(report.metrics_text(pipeline.compute_metrics(demo_settings)))
-    _print_findings(db_path)
+    logs_end = _end_of(logs)
+    _print_alerts(demo_settings, logs_end=logs_end)
+    _print_findings(db_path, outage_checked_at=logs_end - timedelta(days=days - OUTAGE_DAY - 1))
     return DemoPaths(logs, db_path)
+
+
+def _end_of(logs: Path) -> datetime:
+    last_day = sorted(logs.glob("requests-*.jsonl"))[-1].stem.removeprefix("requests-")
+    return datetime.fromisoformat(last_day).replace(tzinfo=UTC) + timedelta(days=1)
+
+
+def _print_alerts(settings: Settings, *, logs_end: datetime) -> None:
+    """Runs the checks at each midnight of the last week, as a daily schedule would, and lists the alerts."""
+    quiet = settings.model_copy(update={"slack_bot_token": None, "slack_webhook_url": None, "data_docs_dir": None})
+    for day in range(7, -1, -1):
+        pipeline.run_checks(quiet, logs_end - timedelta(days=day), great_expectations=False)
+    con = duckdb.connect(str(settings.db), read_only=True)
+    rows = con.execute(
+        "select metric, dimension, segment, opened_at, resolved_at, also_seen_in from alerts order by opened_at"
+    ).fetchall()
+    con.close()
+    print(f"\nAlerts from `llm-vitals check` run at each midnight of the last week ({len(rows)}):")
+    for metric, dimension, segment, opened_at, resolved_at, also in rows:
+        until = f"resolved {resolved_at:%Y-%m-%d %H:%M}" if resolved_at else "still open"
+        print(f"  {metric} on {dimension} {segment}: opened {opened_at:%Y-%m-%d %H:%M}, {until}")
+        if also:
+            print(f"      also seen in: {', '.join(also[:8])}" + (f", … and {len(also) - 8} more" if len(also) > 8 else ""))
 
 
 def _calls(rng: np.random.Generator, start: datetime, days: int, incidents: bool) -> pa.Table:
@@ -201,7 +226,7 @@ def _add_flaws(logs: Path, start: datetime, rng: np.random.Generator) -> None:
         handle.write("\n".join(flawed + resent) + "\n")
 
 
-def _print_findings(db_path: Path) -> None:
+def _print_findings(db_path: Path, *, outage_checked_at: datetime) -> None:
     from llm_vitals.query import render, run_query
 
     findings = (
@@ -229,6 +254,7 @@ def _print_findings(db_path: Path) -> None:
     print(
         f"""
 Next, try:
+  llm-vitals check --db {db_path} --as-of {outage_checked_at:%Y-%m-%dT%H:%M:%SZ}   # the tenant t04 outage
   llm-vitals query --db {db_path} "select * from metrics_daily where dimension = 'route' order by window_start desc limit 20"
   llm-vitals query --db {db_path} "select reason, count(*) from rejected_records group by reason"
   duckdb -readonly {db_path}        # any DuckDB client can open the file; see README "Querying"

@@ -9,7 +9,7 @@ from llm_vitals import db
 from llm_vitals.metric_names import GRAINS
 
 
-TASK_PARTITIONS = 4  # task facts are aggregated a quarter of the tasks at a time, to bound memory
+CALLS_PER_TASK_PARTITION = 2_500_000  # task facts are aggregated this many calls at a time, to bound memory
 
 
 @dataclass
@@ -44,13 +44,22 @@ def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSum
             "create or replace temp table task_facts (hour_start timestamptz, day_start timestamptz,"
             " week_start timestamptz, route varchar, tenant varchar, outcome boolean, cost_usd decimal(38, 12))"
         )
-        for part in range(TASK_PARTITIONS):
-            db.run(con, "metrics_task_facts", full=full, part=part, parts=TASK_PARTITIONS)
+        parts = _task_partitions(con)
+        for part in range(parts):
+            db.run(con, "metrics_task_facts", full=full, part=part, parts=parts)
         db.run(con, "metrics_tasks")
         windows = con.execute("select count(*) from metric_windows").fetchall()[0][0]
         rows = con.execute("select count(*) from metrics_staging").fetchall()[0][0]
         db.run(con, "metrics_replace", through_batch_id=max(through, since))
     return MetricsSummary(windows, rows, max(through, since), time.perf_counter() - started)
+
+
+def _task_partitions(con: duckdb.DuckDBPyConnection) -> int:
+    """Returns how many hash partitions of task_id keep one task aggregation within memory."""
+    calls = con.execute(
+        "select count(*) from requests where started_at >= (select min(window_start) from metric_windows)"
+    ).fetchall()[0][0]
+    return max(1, -(-calls // CALLS_PER_TASK_PARTITION))
 
 
 def _state(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -54,9 +54,14 @@ class Settings(BaseSettings):
 
     @property
     def slack_configured(self) -> bool:
-        """Whether alerts go to Slack (a bot token and channel, or a webhook)."""
-        return bool((self.slack_bot_token and (self.slack_channel or self.slack_channels_by_severity))
-                    or self.slack_webhook_url)
+        """Whether alerts go to Slack (a bot token or Prefect Secret block and a channel, or a webhook)."""
+        token = self.slack_bot_token or self.slack_token_secret_block
+        return bool((token and (self.slack_channel or self.slack_channels_by_severity)) or self.slack_webhook_url)
+
+    @field_validator("data_docs_dir", "thresholds", "slack_channel", "slack_bot_token", "slack_webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("source", mode="before")
     @classmethod

@@ -14,13 +14,14 @@ from llm_vitals.tasks.retry import transient_only
       cache_policy=NO_CACHE, log_prints=True)
 def send_alerts(settings: Settings) -> DeliveryReport | None:
     """Returns what was sent; raises SlackUnavailable (retried) while messages still wait."""
-    report = pipeline.deliver_alerts(settings, token=_token(settings))
+    report = pipeline.deliver_alerts(settings, token=secret_token(settings))
     if report is not None and report.waiting:
         raise SlackUnavailable(f"{report.waiting} Slack message(s) wait in the outbox: {report.last_error}")
     return report
 
 
-def _token(settings: Settings) -> str | None:
+def secret_token(settings: Settings) -> str | None:
+    """Returns the bot token from the Prefect Secret block the settings name (None without one)."""
     if settings.slack_bot_token or not settings.slack_token_secret_block:
         return None
     from prefect.blocks.system import Secret

@@ -185,3 +185,40 @@ def test_the_token_never_reaches_logs_tables_or_errors(tmp_path, incident_db, sl
         seen.append(str(con.execute(f"select * from {table}").fetchall()))
     con.close()
     assert not any(TOKEN in text for text in seen)
+
+
+def test_reminders_routing_and_overrides(tmp_path, incident_db, slack):
+    db = shutil.copy(incident_db, tmp_path / "run.duckdb")
+    overrides = tmp_path / "thresholds.yaml"
+    from importlib.resources import files
+
+    text = (files("llm_vitals.expectations") / "thresholds.yaml").read_text()
+    # route summarize may not exceed 1 % timeouts
+    overrides.write_text(text.replace("overrides: []", "overrides:\n  - {dimension: route, segment: summarize, timeout_rate: {max: 0.01, max_ratio: null}}"))
+    settings = _settings(db, slack, thresholds=overrides, alert_reminder_hours=2,
+                         slack_channels_by_severity={"critical": "#oncall"}, slack_channels_by_tenant={"t04": "#tenant-t04"})
+    day_after_timeouts = datetime(2026, 10, 16, tzinfo=UTC)
+    for hours in (0, 1, 2):
+        pipeline.run_checks(settings, day_after_timeouts + timedelta(hours=hours), great_expectations=False)
+    pipeline.run_checks(settings, datetime(2026, 10, 17, tzinfo=UTC), great_expectations=False)
+    pipeline.deliver_alerts(settings)
+    posts = [(m["channel"], m["text"]) for m in slack.messages()]
+    opened = [text for channel, text in posts if "gemini-2.5-flash" in text and "RESOLVED" not in text]
+    assert len(opened) == 2  # opened at 00:00, reminded at 02:00 (not at 01:00)
+    con = duckdb.connect(str(db), read_only=True)
+    summarize = con.execute(
+        "select distinct threshold, status, explained_by from check_results where metric = 'timeout_rate'"
+        " and dimension = 'route' and segment = 'summarize' and grain = 'day' and status = 'fail'").fetchall()
+    con.close()
+    # the override holds route summarize to 1 %: it fails, and its rise is the gemini calls it carries
+    assert summarize == [(0.01, "fail", "model gemini-2.5-flash")]
+    assert all(channel == "#oncall" for channel, text in posts if "tenant *t04*" not in text)
+    assert any(channel == "#tenant-t04" for channel, text in posts if "tenant *t04*" in text)
+
+
+def test_freshness_fails_when_calls_stop(tmp_path, incident_db):
+    db = shutil.copy(incident_db, tmp_path / "run.duckdb")
+    summary = pipeline.run_checks(_settings(db), END + timedelta(hours=3), great_expectations=False)
+    fresh = next(r for r in summary.results if r.check == "freshness")
+    assert fresh.status == "fail" and fresh.observed > 120
+    assert any(i.cause.check == "freshness" for i in summary.incidents)

@@ -86,3 +86,15 @@ def test_weeks_start_monday_utc_whatever_the_offset(tmp_path):
     metrics.compute(con)
     starts = con.execute("select grain, strftime(window_start, '%Y-%m-%d %H:%M') from metrics group by all order by 1").fetchall()
     assert starts == [("day", "2026-10-05 00:00"), ("hour", "2026-10-05 01:00"), ("week", "2026-10-05 00:00")]
+
+
+def test_task_partitions_do_not_change_the_result(tmp_path, records, monkeypatch):
+    one = db.connect(tmp_path / "one.duckdb")
+    _load(one, tmp_path, records, "a.jsonl")
+    metrics.compute(one)
+    monkeypatch.setattr(metrics, "CALLS_PER_TASK_PARTITION", 400)  # eight partitions for 3,000 calls
+    many = db.connect(tmp_path / "many.duckdb")
+    _load(many, tmp_path, records, "b.jsonl")
+    metrics.compute(many)
+    assert metrics._task_partitions(many) == 8
+    assert _metrics_table(one) == _metrics_table(many)

@@ -1,0 +1,19 @@
+"""`llm-vitals demo` runs the whole pipeline on generated logs and shows the three incidents."""
+
+import pytest
+
+from llm_vitals.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_finds_the_three_incidents(tmp_path, capsys):
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "rejected               5" in out and "duplicates            20" in out
+    assert "Alerts from `llm-vitals check` run at each midnight of the last week (3):" in out
+    for alert in ("parser_failure_rate on route extract", "timeout_rate on model gemini-2.5-flash",
+                  "retrieval_empty_rate on tenant t04"):
+        assert alert in out
+    assert out.count(", resolved ") == 3
+    assert "llm-vitals check --db" in out and (tmp_path / "demo" / "llm-vitals.duckdb").exists()
