@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from llm_vitals import pipeline, report
-from llm_vitals.errors import ConfigError, VitalsError
+from llm_vitals.errors import VitalsError
 from llm_vitals.settings import Settings
 
 
@@ -39,7 +39,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
-    print(report.metrics_text(pipeline.compute_metrics(settings, full=args.full)))
+    print(report.metrics_text(pipeline.compute_metrics(settings, full=settings.full_recompute)))
     return 0
 
 
@@ -50,7 +50,7 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    summary = pipeline.run_checks(settings, _as_of(args.as_of))
+    summary = pipeline.run_checks(settings, settings.as_of)
     delivery = None
     if settings.slack_configured:
         token = None
@@ -71,22 +71,22 @@ def _as_of(text: str | None):
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"--as-of {text!r} is not a timestamp.", hint="Use ISO 8601, e.g. 2026-11-20T09:00:00Z.") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a timestamp; use ISO 8601, e.g. 2026-11-20T09:00:00Z") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import query
 
-    result = query.run_query(settings.db, args.sql, max_rows=args.max_rows)
-    sys.stdout.write(query.render(result, args.format))
+    result = query.run_query(settings.db, args.sql, max_rows=settings.max_rows)
+    sys.stdout.write(query.render(result, settings.output_format))
     return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import demo
 
-    demo.run(settings, days=args.days)
+    demo.run(settings, days=settings.demo_days)
     return 0
 
 
@@ -116,25 +116,28 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--max-line-bytes", type=int, help="longest line accepted (LLM_VITALS_MAX_LINE_BYTES)")
 
     sub = command("metrics", _metrics, "Recompute the metric windows that new data touched.")
-    sub.add_argument("--full", action="store_true", help="recompute every window")
+    sub.add_argument("--full", dest="full_recompute", action="store_true", default=None,
+                     help="recompute every window (LLM_VITALS_FULL_RECOMPUTE)")
 
     sub = command("check", _check, "Check the last complete hour and day against the thresholds; open and resolve alerts.")
-    sub.add_argument("--as-of", help="judge the windows before this time (ISO 8601; default now)")
+    sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
     sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
 
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")
-    sub.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
-    sub.add_argument("--max-rows", type=int, default=None, help="print at most this many rows")
+    sub.add_argument("--format", dest="output_format", choices=("table", "csv", "json"),
+                     help="output format (LLM_VITALS_OUTPUT_FORMAT; default table)")
+    sub.add_argument("--max-rows", type=int, help="print at most this many rows (LLM_VITALS_MAX_ROWS)")
 
     sub = command("demo", _demo, "Write two weeks of realistic logs with incidents, run the pipeline, show the findings.")
     sub.add_argument("--dir", dest="demo_dir", type=Path, help="where to write (LLM_VITALS_DEMO_DIR)")
-    sub.add_argument("--days", type=int, default=14, help="days of logs to generate")
+    sub.add_argument("--days", dest="demo_days", type=int, help="days of logs to generate (LLM_VITALS_DEMO_DAYS; default 14)")
     return parser
 
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
-    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds")
+    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
+             "output_format", "max_rows", "demo_days", "full_recompute", "as_of")
     return {name: getattr(args, name, None) for name in names}
 
 

@@ -59,7 +59,8 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
     resolves alerts, and queues their Slack messages in the outbox when Slack is configured."""
     from llm_vitals import check_data, checks, thresholds as thresholds_file
 
-    as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
+    as_of = as_of or datetime.now(UTC)
+    as_of = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)  # a bare time is UTC
     thresholds = thresholds_file.load(settings.thresholds or _packaged_thresholds())
     con = _connect(settings)
     try:

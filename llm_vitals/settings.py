@@ -1,7 +1,8 @@
 """The one settings object. Built once at the edge (CLI or flow entry) and passed down."""
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: one per core).")
     memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '2GB' (default: DuckDB's 80% of RAM).")
     demo_dir: Path = Field(Path("llm-vitals-demo"), description="Where `llm-vitals demo` writes its logs and database.")
+    output_format: Literal["table", "csv", "json"] = Field("table", description="Output of `llm-vitals query`.")
+    max_rows: int | None = Field(None, ge=1, description="Most rows `llm-vitals query` prints (default: all).")
+    demo_days: int = Field(14, ge=8, le=90, description="Days of logs `llm-vitals demo` writes.")
+    full_recompute: bool = Field(False, description="`llm-vitals metrics` recomputes every window, not only touched ones.")
+    as_of: datetime | None = Field(None, description="`llm-vitals check` judges the windows before this time (default: now).")
     thresholds: Path | None = Field(None, description="Thresholds file (default: the packaged expectations/thresholds.yaml).")
     data_docs_dir: Path | None = Field(
         Path("gx-data-docs"), description="Where the Great Expectations Data Docs site is built (empty: not built)."

@@ -91,5 +91,11 @@ def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, mo
     assert main(["check", "--db", str(db), "--as-of", "2026-10-17T00:00:00Z"]) == 1  # the t04 outage
     out = capsys.readouterr().out
     assert "retrieval_empty_rate on tenant t04" in out and "1 opened" in out
-    assert main(["check", "--db", str(db), "--as-of", "yesterday"]) == 2
-    assert "is not a timestamp" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["check", "--db", str(db), "--as-of", "yesterday"])
+    assert usage.value.code == 2 and "is not a timestamp" in capsys.readouterr().err
+    monkeypatch.setenv("LLM_VITALS_AS_OF", "2026-10-14T00:00:00")  # every option has its variable
+    monkeypatch.setenv("LLM_VITALS_OUTPUT_FORMAT", "csv")
+    assert main(["check", "--db", str(db)]) == 0
+    assert main(["query", "--db", str(db), "select count(*) as n from alerts"]) == 0
+    assert capsys.readouterr().out.endswith("n\n1\n")

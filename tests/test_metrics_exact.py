@@ -98,3 +98,34 @@ def test_task_partitions_do_not_change_the_result(tmp_path, records, monkeypatch
     metrics.compute(many)
     assert metrics._task_partitions(many) == 8
     assert _metrics_table(one) == _metrics_table(many)
+
+
+def test_golden_rows_for_a_hand_counted_day(tmp_path):
+    """Four calls, two tasks, counted by hand."""
+    calls = [
+        {"request_id": "a", "timestamp": "2026-10-05T09:00:00Z", "route": "extract", "model": "m", "status": "ok",
+         "latency_ms": 100, "structured_output": True, "parse_ok": False, "cost_usd": 0.25, "task_id": "t1"},
+        {"request_id": "b", "timestamp": "2026-10-05T09:10:00Z", "route": "chat", "model": "m", "status": "ok",
+         "latency_ms": 300, "structured_output": True, "parse_ok": True, "cost_usd": 0.5, "task_id": "t1",
+         "task_success": True},
+        {"request_id": "c", "timestamp": "2026-10-05T10:00:00Z", "route": "chat", "model": "m", "status": "timeout",
+         "latency_ms": 30000, "cost_usd": 1, "task_id": "t2", "task_success": False},
+        {"request_id": "d", "timestamp": "2026-10-05T11:00:00Z", "route": "chat", "model": "m", "status": "ok",
+         "latency_ms": 200, "task_id": "t2", "task_success": True},
+    ]
+    con = db.connect(tmp_path / "g.duckdb")
+    _load(con, tmp_path, calls)
+    metrics.compute(con)
+    rows = dict(con.execute(
+        "select metric, (value, sample_size) from metrics where grain = 'day' and dimension = 'all'").fetchall())
+    expected = {
+        "requests": (4.0, 4), "timeout_rate": (0.25, 4), "error_rate": (0.25, 4),
+        "latency_p50_ms": (200.0, 3), "latency_p90_ms": (280.0, 3), "latency_p99_ms": (298.0, 3),
+        "parser_failure_rate": (0.5, 2), "cost_usd": (1.75, 3), "cost_per_request_usd": (1.75 / 3, 3),
+        "unpriced_rate": (0.25, 4), "tasks": (2.0, 2), "task_success_rate": (1.0, 2),
+        "cost_per_successful_task_usd": (0.875, 2),
+    }
+    assert {name: rows[name] for name in expected} == expected
+    route = dict(con.execute("select segment, (value, sample_size) from metrics where grain = 'day'"
+                             " and dimension = 'route' and metric = 'tasks'").fetchall())
+    assert route == {"extract": (1.0, 1), "chat": (1.0, 1)}  # t1 belongs to the route of its first call
