@@ -98,7 +98,12 @@ def _by_key(results: list[CheckResult]) -> dict[tuple, list[CheckResult]]:
     return out
 
 
-def _enqueue(con, alert_id: int, kind: str, channel: str | None, payload: dict, as_of: datetime) -> None:
+def enqueue(con, kind: str, channel: str | None, payload: dict, alert_id: int | None = None) -> None:
+    """Queues one Slack message in the outbox (sent by llm_vitals.slack.deliver)."""
+    _enqueue(con, alert_id, kind, channel, payload, None)
+
+
+def _enqueue(con, alert_id: int | None, kind: str, channel: str | None, payload: dict, as_of: datetime | None) -> None:
     con.execute(
         "insert into outbox values (?, now(), ?, ?, ?, ?, 0, null, null)",
         [_next_id(con, "outbox", "message_id"), alert_id, kind, channel, json.dumps(payload)],

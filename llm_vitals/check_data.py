@@ -27,9 +27,8 @@ def load_windows(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: 
     metrics = sorted(thresholds.checks)
     for grain in thresholds.settings.grains:
         start = last_complete_window(as_of, grain)
-        cursor = con.execute(db.sql("check_cells"), {"window_start": start, "window_end": start + _GRAIN_LENGTH[grain]})
-        columns = [column[0] for column in cursor.description]
-        cells = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        end = start + _GRAIN_LENGTH[grain]
+        cells = db.records(con, "cells_in_range", range_start=start, range_end=end, split_at=end)
         baselines = {
             (dimension, segment, metric): (baseline, count)
             for dimension, segment, metric, baseline, count in db.fetch(

@@ -51,14 +51,7 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     summary = pipeline.run_checks(settings, settings.as_of)
-    delivery = None
-    if settings.slack_configured:
-        token = None
-        if settings.slack_token_secret_block and not settings.slack_bot_token:
-            from llm_vitals.tasks.alerts import secret_token  # needs Prefect: only for a Secret block
-
-            token = secret_token(settings)
-        delivery = pipeline.deliver_alerts(settings, token=token)
+    delivery = pipeline.deliver_alerts(settings, token=_secret_token(settings)) if settings.slack_configured else None
     print(report.checks_text(summary, delivery, settings.slack_configured))
     return 1 if summary.failed else 0
 
@@ -73,6 +66,25 @@ def _as_of(text: str | None):
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a timestamp; use ISO 8601, e.g. 2026-11-20T09:00:00Z") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    from llm_vitals import digest
+
+    built = pipeline.weekly_digest(settings, settings.week)
+    sys.stdout.write(digest.markdown(built))
+    if settings.slack_configured:
+        delivery = pipeline.deliver_alerts(settings, token=_secret_token(settings))
+        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox.")
+    return 0
+
+
+def _secret_token(settings: Settings) -> str | None:
+    if settings.slack_token_secret_block and not settings.slack_bot_token:
+        from llm_vitals.tasks.alerts import secret_token  # needs Prefect: only for a Secret block
+
+        return secret_token(settings)
+    return None
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
     sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
 
+    sub = command("digest", _digest, "Weekly digest: the week against the one before, what changed, regressions and their causes.")
+    sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
+
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")
     sub.add_argument("--format", dest="output_format", choices=("table", "csv", "json"),
@@ -137,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
-             "output_format", "max_rows", "demo_days", "full_recompute", "as_of")
+             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week")
     return {name: getattr(args, name, None) for name in names}
 
 

@@ -67,6 +67,17 @@ def sql(name: str) -> str:
     return sqlfiles.load(name)
 
 
+def records(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[dict]:
+    """Returns the rows of the single query in sql/<name>.sql as dicts by column name."""
+    statement = sqlfiles.load(name)
+    try:
+        cursor = con.execute(statement, sqlfiles.parameters_for(statement, values))
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    except duckdb.Error as exc:
+        raise DatabaseError(f"sql/{name}.sql failed: {exc}") from exc
+
+
 def fetch(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[tuple]:
     """Returns the rows of the single query in sql/<name>.sql."""
     statement = sqlfiles.load(name)

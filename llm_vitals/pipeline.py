@@ -107,5 +107,27 @@ def deliver_alerts(settings: Settings, token: str | None = None) -> "slack.Deliv
         con.close()
 
 
+def weekly_digest(settings: Settings, week: str | None = None):
+    """Returns the digest of the ISO week (default: the last complete one); queues it for Slack
+    in the outbox when Slack is configured."""
+    from llm_vitals import digest
+
+    week = week or _last_complete_week()
+    con = _connect(settings)
+    try:
+        built = digest.build(con, week)
+        if settings.slack_configured:
+            with db.transaction(con):
+                alerts.enqueue(con, "digest", settings.slack_channel, digest.blocks(built))
+    finally:
+        con.close()
+    return built
+
+
+def _last_complete_week() -> str:
+    year, week, _ = (datetime.now(UTC) - timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def _packaged_thresholds() -> Path:
     return Path(str(files("llm_vitals.expectations") / "thresholds.yaml"))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from llm_vitals.errors import ConfigError
 
 RATE_COUNTS: dict[str, tuple[str, str]] = {
-    # metric: (numerator, denominator) columns of sql/check_cells.sql
+    # metric: (numerator, denominator) columns of sql/cells_in_range.sql
     "error_rate": ("failed_calls", "calls"),
     "timeout_rate": ("timeouts", "calls"),
     "rate_limit_rate": ("rate_limited_calls", "calls"),

@@ -1,4 +1,5 @@
--- metrics_cells.sql: counts and sums per hour x route x model x prompt_version x tenant cell, for
+-- metrics_cells.sql: counts and sums per hour x route x model x prompt_version x tenant cell (and the
+-- other version dimensions: release, retrieval_config, tool_schema_version, temperature), for
 -- the calls of the touched weeks, into temp table cells. Everything else that counts reads these
 -- cells: metrics_calls.sql rolls them up into hours, days and weeks; metrics_replace.sql keeps them
 -- in table metric_cells, which the checks add up over their windows. No parameters.
@@ -15,6 +16,10 @@ select
     model,
     coalesce(prompt_version, '(none)') as prompt_version,
     coalesce(tenant, '(none)') as tenant,
+    coalesce(release, '(none)') as release,
+    coalesce(retrieval_config, '(none)') as retrieval_config,
+    coalesce(tool_schema_version, '(none)') as tool_schema_version,
+    coalesce(temperature::varchar, '(none)') as temperature,
     count(*) as calls,
     count(*) filter (where status <> 'ok') as failed_calls,
     count(*) filter (where status = 'timeout') as timeouts,

@@ -1,13 +1,19 @@
--- check_cells.sql: numerators and denominators of the checked rates for one window, per
--- route x model x prompt_version x tenant cell, added up from table metric_cells (the hourly cells
--- `metrics` is computed from). A segment's counts are sums of its cells, and a segment without
--- another's calls is a difference of sums: how checks tell a cause from what it drags along.
--- Parameters: $window_start, $window_end.
+-- cells_in_range.sql: the hourly cells of table metric_cells (counts per route x model x
+-- prompt_version x tenant x release x retrieval_config x tool_schema_version x temperature, the
+-- counts `metrics` is computed from) added up over [$range_start, $range_end), split at $split_at.
+-- Checks add them up per segment; the digest per version. A segment without another's calls is a
+-- difference of sums: how checks tell a cause from what it drags along.
+-- Parameters: $range_start, $range_end, $split_at.
 select
     route,
     model,
     prompt_version,
     tenant,
+    release,
+    retrieval_config,
+    tool_schema_version,
+    temperature,
+    hour_start >= $split_at as is_later,
     sum(calls)::bigint as calls,
     sum(failed_calls)::bigint as failed_calls,
     sum(timeouts)::bigint as timeouts,
@@ -26,5 +32,5 @@ select
     sum(passed_evals)::bigint as passed_evals,
     sum(calls - priced_calls)::bigint as unpriced_calls,
 from metric_cells
-where hour_start >= $window_start and hour_start < $window_end
+where hour_start >= $range_start and hour_start < $range_end
 group by all

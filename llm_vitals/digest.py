@@ -1,0 +1,216 @@
+"""The weekly digest: the week's numbers against the week before, what changed, the top
+regressions with what explains them, the week's alerts and data quality. Built as plain data,
+rendered as Markdown or as Slack Block Kit (escaped, within Slack's limits)."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from llm_vitals import db
+from llm_vitals.attribution import VERSION_DIMENSIONS, Attribution, Split, attribute
+from llm_vitals.slack_messages import MAX_BLOCKS, escape
+from llm_vitals.stats import binomial_sf
+from llm_vitals.thresholds import RATE_COUNTS
+
+HEADLINE = ("requests", "error_rate", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_usd",
+            "cost_per_successful_task_usd")
+QUALITY = ("parser_failure_rate", "retrieval_empty_rate", "timeout_rate", "rate_limit_rate", "context_truncation_rate",
+           "fallback_rate", "escalation_rate", "eval_pass_rate")
+REGRESSING = tuple(m for m in RATE_COUNTS if m != "eval_pass_rate")  # rates where up is worse
+
+
+@dataclass
+class Regression:
+    metric: str
+    dimension: str
+    segment: str
+    before: float
+    now: float
+    impact: float  # events this week beyond last week's rate
+    attribution: Attribution
+
+
+@dataclass
+class Digest:
+    week: str
+    start: datetime
+    numbers: dict[tuple[bool, str, str, str], tuple[float | None, int]]  # (this week?, dim, seg, metric)
+    changes: list[tuple[str, str, datetime, list[str]]]
+    regressions: list[Regression]
+    alerts: list[tuple]
+    data_quality: list[tuple[str, int]]
+    notes: list[str] = field(default_factory=list)
+
+    def value(self, metric: str, dimension: str = "all", segment: str = "all", this_week: bool = True):
+        return self.numbers.get((this_week, dimension, segment, metric), (None, 0))[0]
+
+
+def parse_week(text: str) -> datetime:
+    """Returns the Monday 00:00 UTC of an ISO week written YYYY-Www."""
+    try:
+        year, week = text.upper().split("-W")
+        return datetime.fromisocalendar(int(year), int(week), 1).replace(tzinfo=UTC)
+    except ValueError:
+        from llm_vitals.errors import ConfigError
+
+        raise ConfigError(f"Week {text!r} is not an ISO week.", hint="Write it as YYYY-Www, e.g. 2026-W47.") from None
+
+
+def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: float = 1e-3) -> Digest:
+    """Returns the digest of the ISO week `week` from the metrics, cells, alerts and logs in con."""
+    start = parse_week(week)
+    last, end = start - timedelta(days=7), start + timedelta(days=7)
+    numbers = {
+        (this, dimension, segment, metric): (value, n)
+        for this, dimension, segment, metric, value, n in db.fetch(con, "digest_week_metrics", this_week=start, last_week=last)
+    }
+    changes = [tuple(row) for row in db.fetch(con, "digest_version_changes", week_start=start, week_end=end)]
+    first_seen = {(d, v): seen for d, v, seen, _ in changes}
+    regressions = []
+    for (this, dimension, segment, metric), (value, n) in numbers.items():
+        if not this or metric not in REGRESSING or dimension == "prompt_version" or not n or value is None:
+            continue
+        before, n_before = numbers.get((False, dimension, segment, metric), (None, 0))
+        if before is None or not n_before or value <= before:
+            continue
+        k, k_before = round(value * n), round(before * n_before)
+        if binomial_sf(k, n, max(before, 1e-9)) > alpha:
+            continue
+        splits = _splits(con, metric, dimension, segment, start, last, first_seen)
+        regressions.append(Regression(metric, dimension, segment, before, value, k - n * before,
+                                      attribute(metric, _label(dimension, segment), k, n, k_before, n_before, splits)))
+    regressions.sort(key=lambda r: -r.impact)
+    alerts = [tuple(row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
+    quality = [tuple(row) for row in db.fetch(con, "digest_data_quality", week_start=start, week_end=end)]
+    return Digest(week.upper(), start, numbers, changes, _one_per_cause(regressions)[:top], alerts, quality)
+
+
+def markdown(digest: Digest) -> str:
+    """Returns the digest as Markdown (what is printed when Slack is not configured)."""
+    return "\n".join(_lines(digest, markdown=True)) + "\n"
+
+
+def blocks(digest: Digest) -> dict:
+    """Returns the digest as one Slack message: a text fallback and at most 50 blocks."""
+    sections = _sections(digest, markdown=False)
+    out = [{"type": "header", "text": {"type": "plain_text", "text": _title(digest)[:150]}}]
+    for title, lines in sections:
+        text = f"*{title}*\n" + "\n".join(lines)
+        if len(text) > 3000:
+            kept, size = [], len(title) + 3
+            for line in lines:
+                if size + len(line) + 1 > 2950:
+                    break
+                kept.append(line)
+                size += len(line) + 1
+            text = f"*{title}*\n" + "\n".join(kept) + f"\n… and {len(lines) - len(kept)} more"
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if len(out) > MAX_BLOCKS:
+        out = out[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {len(out) - MAX_BLOCKS + 1} more sections"}]}]
+    return {"text": _title(digest), "blocks": out}
+
+
+def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Split]:
+    numerator, denominator = RATE_COUNTS[metric]
+    cells = [c for c in db.records(con, "cells_in_range", range_start=last, range_end=start + timedelta(days=7), split_at=start)
+             if dimension == "all" or c[dimension] == segment]
+    splits = []
+    for version_dimension in VERSION_DIMENSIONS:
+        if version_dimension == dimension:
+            continue
+        counts: dict[str, list[int]] = {}
+        for cell in cells:  # [k_now, n_now, k_before, n_before] per version value
+            numbers = counts.setdefault(cell[version_dimension], [0, 0, 0, 0])
+            offset = 0 if cell["is_later"] else 2
+            numbers[offset] += cell[numerator]
+            numbers[offset + 1] += cell[denominator]
+        splits += [Split(version_dimension, value, *numbers, first_seen.get((version_dimension, value)))
+                   for value, numbers in counts.items() if value != "(none)"]
+    return splits
+
+
+def _one_per_cause(regressions: list[Regression]) -> list[Regression]:
+    """Keeps the biggest regression of each metric and named cause; a cause's echoes in other segments go."""
+    seen, out = set(), []
+    for r in regressions:
+        key = (r.metric, r.attribution.kind, r.attribution.values) if r.attribution.kind == "version" else (r.metric, r.dimension, r.segment)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _title(digest: Digest) -> str:
+    end = digest.start + timedelta(days=6)
+    return f"LLM weekly digest {digest.week} ({digest.start:%b %d} – {end:%b %d, %Y})"
+
+
+def _lines(digest: Digest, markdown: bool) -> list[str]:
+    out = [f"# {_title(digest)}", ""]
+    for title, lines in _sections(digest, markdown):
+        out += [f"## {title}", *lines, ""]
+    return out
+
+
+def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
+    e = (lambda text: str(text)) if markdown else escape
+    sections = [("Headline", [f"• {name}: {_change(digest, name)}" for name in HEADLINE])]
+    routes = sorted({s for (t, d, s, m) in digest.numbers if t and d == "route"})
+    sections.append(("Latency p95 and cost per successful task by route", [
+        f"• {e(route)}: p95 {_change(digest, 'latency_p95_ms', 'route', route)}; "
+        f"cost/success {_change(digest, 'cost_per_successful_task_usd', 'route', route)}" for route in routes]))
+    models = sorted({s for (t, d, s, m) in digest.numbers if t and d == "model"})
+    sections.append(("Cost and routing share by model", [
+        f"• {e(model)}: cost {_change(digest, 'cost_usd', 'model', model)}; share {_change(digest, 'routing_share', 'model', model)}"
+        for model in models]))
+    quality = [f"• {name}: {_change(digest, name)}" for name in QUALITY if digest.value(name) is not None]
+    sections.append(("Quality and reliability", quality or ["No quality signals logged this week."]))
+    sections.append(("What changed", [
+        f"• {dimension} {e(value)} first seen {seen:%Y-%m-%d %H:%M} UTC on {', '.join(e(r) for r in routes)}"
+        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {_pct(r.before)} → {_pct(r.now)}"
+                  for r in digest.regressions if r.attribution.kind == "version" and value in r.attribution.values)
+        for dimension, value, seen, routes in digest.changes] or ["No new prompt, model, release or config versions."]))
+    sections.append(("Top regressions", [f"• {e(r.attribution.text)}" for r in digest.regressions] or ["None this week."]))
+    sections.append(("Alerts", [
+        f"• {metric} on {e(_label(dimension, segment))} ({severity}): opened {opened:%Y-%m-%d %H:%M},"
+        f" {'resolved ' + format(resolved, '%Y-%m-%d %H:%M') if resolved else 'still open'}, lasted {_duration(lasted)}"
+        for metric, dimension, segment, severity, opened, resolved, lasted in digest.alerts] or ["No alerts this week."]))
+    sections.append(("Data quality", [f"• {e(reason)}: {count:,}" for reason, count in digest.data_quality if count]
+                     + [f"• unpriced calls: {_change(digest, 'unpriced_rate')}"]))
+    return sections
+
+
+def _change(digest: Digest, metric: str, dimension: str = "all", segment: str = "all") -> str:
+    now, before = digest.value(metric, dimension, segment), digest.value(metric, dimension, segment, this_week=False)
+    shown = _fmt(metric, now)
+    if now is None or before is None:
+        return shown
+    if metric.endswith("_rate") or metric == "routing_share":
+        return f"{shown} ({100 * (now - before):+.1f} pts)"
+    return f"{shown} ({100 * (now - before) / before:+.0f}%)" if before else shown
+
+
+def _fmt(metric: str, value) -> str:
+    if value is None:
+        return "n/a"
+    if metric.endswith("_rate") or metric == "routing_share":
+        return _pct(value)
+    if metric.endswith("_usd"):
+        return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+    if metric.endswith("_ms"):
+        return f"{value:,.0f} ms"
+    return f"{value:,.0f}"
+
+
+def _pct(rate: float) -> str:
+    return f"{100 * rate:.1f}%"
+
+
+def _label(dimension: str, segment: str) -> str:
+    return "all calls" if dimension == "all" else f"{dimension} {segment}"
+
+
+def _duration(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -1,0 +1,70 @@
+"""The weekly digest on the demo's incident week: names the week, ties regressions to their causes."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from llm_vitals import db, digest, pipeline
+from llm_vitals.cli import main
+from tests.test_alerts import END, _build, _settings
+
+
+@pytest.fixture(scope="module")
+def week_db(tmp_path_factory):
+    path = _build(tmp_path_factory.mktemp("digest") / "d.duckdb", incidents=True)
+    settings = _settings(path)
+    for day in range(8):
+        pipeline.run_checks(settings, END - timedelta(days=7 - day), great_expectations=False)
+    return path
+
+
+def test_the_digest_ties_each_regression_to_its_cause(week_db):
+    con = db.connect(week_db)
+    built = digest.build(con, "2026-W42")
+    con.close()
+    text = digest.markdown(built)
+    assert "2026-W42 (Oct 12 – Oct 18, 2026)" in text
+    by_metric = {(r.metric, r.dimension, r.segment): r.attribution for r in built.regressions}
+    parser = by_metric[("parser_failure_rate", "route", "extract")]
+    assert (parser.kind, parser.dimension, parser.values) == ("version", "prompt_version", ("v8",))
+    assert "v8 7.9% (rolled out 2026-10-13)" in parser.text
+    timeouts = by_metric[("timeout_rate", "all", "all")]
+    assert (timeouts.kind, timeouts.dimension, timeouts.values) == ("not_version_related", "model", ("gemini-2.5-flash",))
+    assert "prompt_version v8 first seen 2026-10-13 10:01 UTC on extract; moved: parser_failure_rate" in text
+    assert "retrieval_empty_rate on tenant t04 (critical): opened 2026-10-17 00:00, resolved 2026-10-18 00:00, lasted 24 h" in text
+
+
+def test_the_digest_respects_slack_limits_and_escapes_log_values(week_db):
+    con = db.connect(week_db)
+    built = digest.build(con, "2026-W42")
+    con.close()
+    built.changes += [("release", f"<!channel> r{i}", datetime(2026, 10, 13, tzinfo=UTC), ["<@U1>"]) for i in range(400)]
+    message = digest.blocks(built)
+    assert len(message["blocks"]) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"] if b["type"] == "section")
+    assert any("… and " in b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
+    encoded = json.dumps(message)
+    assert "<!channel>" not in encoded and "<@U1>" not in encoded and "&lt;!channel&gt;" in encoded
+
+
+def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from tests.slack_server import SlackServer
+
+    db_path = shutil.copy(week_db, tmp_path / "post.duckdb")
+    assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
+    assert "## Top regressions" in capsys.readouterr().out
+    server = SlackServer().start()
+    try:
+        for name, value in {"SLACK_BOT_TOKEN": "xoxb-digest", "LLM_VITALS_SLACK_CHANNEL": "#weekly",
+                            "LLM_VITALS_SLACK_BASE_URL": server.base_url}.items():
+            monkeypatch.setenv(name, value)
+        assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
+        posted = server.messages()
+        assert len(posted) == 1 and posted[0]["channel"] == "#weekly" and "2026-W42" in posted[0]["text"]
+    finally:
+        server.stop()
+    assert main(["digest", "--db", str(db_path), "--week", "week 42"]) == 2
+    assert "is not an ISO week" in capsys.readouterr().err
