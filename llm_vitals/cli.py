@@ -71,11 +71,17 @@ def _as_of(text: str | None):
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import digest
 
-    built = pipeline.weekly_digest(settings, settings.week)
+    built, chart = pipeline.weekly_digest(settings, settings.week)
     sys.stdout.write(digest.markdown(built))
+    chart_path = Path(f"llm-vitals-digest-{built.week}.png")
+    chart_path.write_bytes(chart)
+    print(f"Chart: {chart_path}")
     if settings.slack_configured:
-        delivery = pipeline.deliver_alerts(settings, token=_secret_token(settings))
-        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox.")
+        token = _secret_token(settings)
+        delivery = pipeline.deliver_alerts(settings, token=token)
+        uploaded = pipeline.upload_chart(settings, chart, built.week, token=token)
+        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox;"
+              f" chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
     return 0
 
 

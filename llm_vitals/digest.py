@@ -94,21 +94,21 @@ def markdown(digest: Digest) -> str:
 def blocks(digest: Digest) -> dict:
     """Returns the digest as one Slack message: a text fallback and at most 50 blocks."""
     sections = _sections(digest, markdown=False)
-    out = [{"type": "header", "text": {"type": "plain_text", "text": _title(digest)[:150]}}]
-    for title, lines in sections:
-        text = f"*{title}*\n" + "\n".join(lines)
+    out = [{"type": "header", "text": {"type": "plain_text", "text": title(digest)[:150]}}]
+    for heading, lines in sections:
+        text = f"*{heading}*\n" + "\n".join(lines)
         if len(text) > 3000:
-            kept, size = [], len(title) + 3
+            kept, size = [], len(heading) + 3
             for line in lines:
                 if size + len(line) + 1 > 2950:
                     break
                 kept.append(line)
                 size += len(line) + 1
-            text = f"*{title}*\n" + "\n".join(kept) + f"\n… and {len(lines) - len(kept)} more"
+            text = f"*{heading}*\n" + "\n".join(kept) + f"\n… and {len(lines) - len(kept)} more"
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if len(out) > MAX_BLOCKS:
         out = out[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {len(out) - MAX_BLOCKS + 1} more sections"}]}]
-    return {"text": _title(digest), "blocks": out}
+    return {"text": title(digest), "blocks": out}
 
 
 def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Split]:
@@ -141,15 +141,15 @@ def _one_per_cause(regressions: list[Regression]) -> list[Regression]:
     return out
 
 
-def _title(digest: Digest) -> str:
+def title(digest: Digest) -> str:
     end = digest.start + timedelta(days=6)
     return f"LLM weekly digest {digest.week} ({digest.start:%b %d} – {end:%b %d, %Y})"
 
 
 def _lines(digest: Digest, markdown: bool) -> list[str]:
-    out = [f"# {_title(digest)}", ""]
-    for title, lines in _sections(digest, markdown):
-        out += [f"## {title}", *lines, ""]
+    out = [f"# {title(digest)}", ""]
+    for heading, lines in _sections(digest, markdown):
+        out += [f"## {heading}", *lines, ""]
     return out
 
 

@@ -108,20 +108,36 @@ def deliver_alerts(settings: Settings, token: str | None = None) -> "slack.Deliv
 
 
 def weekly_digest(settings: Settings, week: str | None = None):
-    """Returns the digest of the ISO week (default: the last complete one); queues it for Slack
-    in the outbox when Slack is configured."""
-    from llm_vitals import digest
+    """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
+    queues the message for Slack in the outbox when Slack is configured."""
+    from llm_vitals import digest, digest_chart
 
     week = week or _last_complete_week()
     con = _connect(settings)
     try:
         built = digest.build(con, week)
+        rows = db.fetch(con, "digest_chart", this_week=built.start, last_week=built.start - timedelta(days=7), routes=4)
+        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
         if settings.slack_configured:
             with db.transaction(con):
                 alerts.enqueue(con, "digest", settings.slack_channel, digest.blocks(built))
     finally:
         con.close()
-    return built
+    return built, chart
+
+
+def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = None) -> bool:
+    """Uploads the digest chart to the digest's channel (files_upload_v2); False where a webhook
+    cannot take files. Raises SlackUnavailable or SlackDeliveryError like message delivery."""
+    from llm_vitals import slack
+
+    token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
+    if not token or not settings.slack_channel:
+        return False
+    sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
+                               timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
+    sender.upload(settings.slack_channel, png, f"llm-vitals-{week}.png", f"LLM weekly digest {week}")
+    return True
 
 
 def _last_complete_week() -> str:

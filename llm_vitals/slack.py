@@ -84,6 +84,18 @@ class SlackSender:
             raise _classify(response.status_code, (response.body or "").strip())
 
 
+    def upload(self, channel: str, content: bytes, filename: str, title: str) -> None:
+        """Uploads a file into the channel (files_upload_v2). Raises like post()."""
+        if self._client is None:
+            raise SlackDeliveryError("A webhook cannot upload files.", hint="Set SLACK_BOT_TOKEN to upload the chart.")
+        try:
+            self._client.files_upload_v2(channel=channel, content=content, filename=filename, title=title)
+        except SlackApiError as exc:
+            raise _classify(exc.response.status_code, str(exc.response.get("error", ""))) from None
+        except (OSError, TimeoutError) as exc:
+            raise SlackUnavailable(f"Slack did not answer the upload ({type(exc).__name__}).") from None
+
+
 def deliver(con: duckdb.DuckDBPyConnection, sender: SlackSender) -> DeliveryReport:
     """Sends the outbox's waiting messages in order; stops at the first that Slack cannot take now."""
     report = DeliveryReport()

@@ -74,7 +74,8 @@ class SlackServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                body = _parse(raw, self.headers.get("Content-Type", ""))
+                upload = self.path.startswith("/upload/")  # file bytes, whatever the content type says
+                body = {"bytes": len(raw)} if upload else _parse(raw, self.headers.get("Content-Type", ""))
                 path = "webhook" if self.path.startswith("/services/") else self.path.split("?")[0]
                 record = {"path": path, "headers": dict(self.headers), "body": body, "raw": raw, "accepted": False}
                 server.received.append(record)

@@ -54,8 +54,15 @@ def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, ca
     from tests.slack_server import SlackServer
 
     db_path = shutil.copy(week_db, tmp_path / "post.duckdb")
+    monkeypatch.chdir(tmp_path)
     assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
     assert "## Top regressions" in capsys.readouterr().out
+    chart = (tmp_path / "llm-vitals-digest-2026-W42.png").read_bytes()
+    from io import BytesIO
+
+    from matplotlib import image
+
+    assert chart.startswith(b"\x89PNG") and image.imread(BytesIO(chart)).shape[0] > 300
     server = SlackServer().start()
     try:
         for name, value in {"SLACK_BOT_TOKEN": "xoxb-digest", "LLM_VITALS_SLACK_CHANNEL": "#weekly",
@@ -64,6 +71,9 @@ def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, ca
         assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
         posted = server.messages()
         assert len(posted) == 1 and posted[0]["channel"] == "#weekly" and "2026-W42" in posted[0]["text"]
+        paths = [r["path"] for r in server.received]
+        assert paths[-3:] == ["/api/files.getUploadURLExternal", "/upload/F1", "/api/files.completeUploadExternal"]
+        assert server.received[-2]["body"]["bytes"] == len(chart)
     finally:
         server.stop()
     assert main(["digest", "--db", str(db_path), "--week", "week 42"]) == 2

@@ -69,3 +69,19 @@ def test_send_alerts_reads_the_token_from_a_prefect_secret_block(tmp_path, prefe
                    for r in server.received if r["path"] == "/api/chat.postMessage")
     finally:
         server.stop()
+
+
+def test_weekly_digest_flow_publishes_the_digest(tmp_path, prefect_harness):
+    from prefect.artifacts import Artifact
+
+    from llm_vitals import pipeline
+    from llm_vitals.flows.weekly_digest import weekly_digest
+    from llm_vitals.settings import Settings
+
+    logs = demo.generate(tmp_path, end=datetime(2026, 10, 19, tzinfo=UTC))
+    settings = Settings(db=tmp_path / "w.duckdb")
+    pipeline.ingest_sources(settings, [str(logs)])
+    pipeline.compute_metrics(settings)
+    assert weekly_digest(week="2026-W42", db=str(settings.db)) == "2026-W42"
+    artifact = Artifact.get("weekly-digest")
+    assert artifact is not None and "prompt_version v8" in artifact.data

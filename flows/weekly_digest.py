@@ -1,0 +1,18 @@
+"""The weekly_digest flow: the week's digest to Slack (or as an artifact), with its chart."""
+
+from prefect import flow
+
+from llm_vitals.settings import Settings
+from llm_vitals.tasks.alerts import send_alerts
+from llm_vitals.tasks.digest import build_digest, upload_chart
+
+
+@flow(name="weekly-digest", log_prints=True)
+def weekly_digest(week: str | None = None, db: str | None = None) -> str:
+    """Builds the digest of the ISO week (default: the last complete one); returns the week."""
+    settings = Settings(**({"db": db} if db else {}))
+    week, chart = build_digest(settings, week)
+    if settings.slack_configured:
+        send_alerts(settings)
+        upload_chart(settings, week, chart)
+    return week

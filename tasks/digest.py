@@ -1,0 +1,27 @@
+"""Task: build the weekly digest, queue it for Slack, publish it as an artifact."""
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from llm_vitals import digest, pipeline
+from llm_vitals.settings import Settings
+from llm_vitals.tasks.retry import transient_only
+
+
+@task(name="build-digest", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE)
+def build_digest(settings: Settings, week: str | None = None) -> tuple[str, bytes]:
+    """Returns the ISO week and its chart (PNG); the message waits in the outbox for send-alerts."""
+    built, chart = pipeline.weekly_digest(settings, week)
+    create_markdown_artifact(key="weekly-digest", markdown=digest.markdown(built), description=f"Digest {built.week}")
+    return built.week, chart
+
+
+@task(name="upload-digest-chart", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE)
+def upload_chart(settings: Settings, week: str, chart: bytes) -> bool:
+    """Returns whether the chart went to Slack (a webhook cannot take files)."""
+    from llm_vitals.tasks.alerts import secret_token
+
+    return pipeline.upload_chart(settings, chart, week, token=secret_token(settings))
