@@ -1,6 +1,6 @@
 """`llm-vitals demo`: realistic request logs with known incidents, run through the pipeline.
 
-The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,000 tasks a day over
+The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,000 calls a day over
 7 routes, 5 models from 3 providers and 12 tenants, with two-call tasks and three incidents:
   - prompt_version v8 of route `extract` (rolled out on day 9, 10:00 UTC; replaced by the fixed v9 on
     day 11, 12:00) breaks parsing: 9 % vs 1 %;
