@@ -25,3 +25,21 @@ def test_requests_table_has_a_column_per_field(tmp_path):
     fields = set(_schema()["properties"]) - {"timestamp"} | {"started_at"}
     assert fields <= columns
     assert set(_schema()["required"]) == {"request_id", "timestamp", "route", "model", "status", "latency_ms"}
+
+
+def test_metrics_produce_exactly_the_named_metrics(tmp_path):
+    from llm_vitals import ingest, metrics
+    from llm_vitals.metric_names import ALL_METRICS, DIMENSIONS, GRAINS, TASK_DIMENSIONS, TASK_METRICS
+    from tests.conftest import generated_records, write_jsonl
+
+    con = db.connect(tmp_path / "n.duckdb")
+    ingest.ingest(con, ingest.discover([str(write_jsonl(tmp_path / "l.jsonl", generated_records(300)))]))
+    metrics.compute(con)
+    produced = {m for (m,) in con.execute("select distinct metric from metrics").fetchall()}
+    assert produced == set(ALL_METRICS)
+    dims = dict(con.execute("select metric, list(distinct dimension order by dimension) from metrics group by metric").fetchall())
+    assert all(dims[m] == sorted(TASK_DIMENSIONS) for m in TASK_METRICS)
+    assert dims["routing_share"] == ["model"] and dims["requests"] == sorted(DIMENSIONS)
+    assert {g for (g,) in con.execute("select distinct grain from metrics").fetchall()} == set(GRAINS)
+    wide = [row[0] for row in con.execute("describe metrics_wide").fetchall()]
+    assert wide[4:] == list(ALL_METRICS)
