@@ -80,6 +80,7 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
         splits = _splits(con, metric, dimension, segment, start, last, first_seen)
         regressions.append(Regression(metric, dimension, segment, before, value, k - n * before,
                                       attribute(metric, _label(dimension, segment), k, n, k_before, n_before, splits)))
+    regressions += _latency_regressions(con, numbers, start, last, first_seen, alpha)
     regressions.sort(key=lambda r: -r.impact)
     alerts = [tuple(row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
     quality = [tuple(row) for row in db.fetch(con, "digest_data_quality", week_start=start, week_end=end)]
@@ -130,6 +131,36 @@ def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Sp
     return splits
 
 
+def _latency_regressions(con, numbers, start, last, first_seen, alpha) -> list[Regression]:
+    """p95 latency regressions: more of this week's calls are slower than last week's p95 than the
+    5 % that were, significantly; attributed like rates, on the share of calls over that p95."""
+    out = []
+    for (this, dimension, segment, metric), (p95, n) in numbers.items():
+        if not this or metric != "latency_p95_ms" or dimension not in ("all", "route", "model", "tenant") or p95 is None:
+            continue
+        p95_before, n_before = numbers.get((False, dimension, segment, metric), (None, 0))
+        if p95_before is None or n_before < 30 or p95 <= p95_before:
+            continue
+        rows = db.fetch(con, "digest_latency_splits", dimension=dimension, segment=segment, p95_ms=p95_before,
+                        this_week=start, last_week=last)
+        counts: dict[tuple[str, str], list[int]] = {}
+        for version_dimension, value, is_this_week, slower, calls in rows:
+            numbers_of = counts.setdefault((version_dimension, value), [0, 0, 0, 0])
+            offset = 0 if is_this_week else 2
+            numbers_of[offset], numbers_of[offset + 1] = slower, calls
+        k_now, n_now, k_before, n_before_calls = counts.pop(("segment", "all"), [0, 0, 0, 0])
+        if not n_now or binomial_sf(k_now, n_now, 0.05) > alpha:
+            continue
+        splits = [Split(d, v, *c, first_seen.get((d, v))) for (d, v), c in counts.items() if d != dimension]
+        label = _label(dimension, segment)
+        found = attribute(f"calls slower than last week's p95 ({p95_before:,.0f} ms)", label, k_now, n_now,
+                          k_before, n_before_calls, splits)
+        text = f"{label}: latency_p95_ms {p95_before:,.0f} ms → {p95:,.0f} ms. " + found.text
+        out.append(Regression("latency_p95_ms", dimension, segment, p95_before, p95, k_now - 0.05 * n_now,
+                              Attribution(found.kind, found.dimension, found.values, text)))
+    return out
+
+
 def _one_per_cause(regressions: list[Regression]) -> list[Regression]:
     """Keeps the biggest regression of each metric and named cause; a cause's echoes in other segments go."""
     seen, out = set(), []
@@ -168,7 +199,7 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
     sections.append(("Quality and reliability", quality or ["No quality signals logged this week."]))
     sections.append(("What changed", [
         f"• {dimension} {e(value)} first seen {seen:%Y-%m-%d %H:%M} UTC on {', '.join(e(r) for r in routes)}"
-        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {_pct(r.before)} → {_pct(r.now)}"
+        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {_fmt(r.metric, r.before)} → {_fmt(r.metric, r.now)}"
                   for r in digest.regressions if r.attribution.kind == "version" and value in r.attribution.values)
         for dimension, value, seen, routes in digest.changes] or ["No new prompt, model, release or config versions."]))
     sections.append(("Top regressions", [f"• {e(r.attribution.text)}" for r in digest.regressions] or ["None this week."]))

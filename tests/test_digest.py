@@ -78,3 +78,30 @@ def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, ca
         server.stop()
     assert main(["digest", "--db", str(db_path), "--week", "week 42"]) == 2
     assert "is not an ISO week" in capsys.readouterr().err
+
+
+def test_a_model_swap_that_slows_a_route_is_named_in_the_digest(tmp_path):
+    """Route chat moves from a fast model to a slow one on Monday of the digest's week."""
+    import random
+
+    from llm_vitals import ingest, metrics
+    from tests.conftest import write_jsonl
+
+    rng = random.Random(3)
+    calls = []
+    for i in range(4000):
+        at = datetime(2026, 10, 5, tzinfo=UTC) + timedelta(seconds=rng.randrange(14 * 86400))
+        swapped = at >= datetime(2026, 10, 12, tzinfo=UTC) and rng.random() < 0.7
+        model, latency = ("slow-model", rng.uniform(900, 3000)) if swapped else ("fast-model", rng.uniform(300, 1000))
+        calls.append({"request_id": f"c{i}", "timestamp": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "route": "chat",
+                      "model": model, "status": "ok", "latency_ms": round(latency, 1), "prompt_version": "v1"})
+    con = db.connect(tmp_path / "swap.duckdb")
+    ingest.ingest(con, ingest.discover([str(write_jsonl(tmp_path / "swap.jsonl", calls))]))
+    metrics.compute(con)
+    built = digest.build(con, "2026-W42")
+    # one route only: "all calls" and "route chat" are the same calls, listed once
+    latency = [r for r in built.regressions if r.metric == "latency_p95_ms"]
+    assert len(latency) == 1 and latency[0].attribution.kind == "version"
+    assert latency[0].attribution.values == ("slow-model",)
+    assert "latency_p95_ms 964 ms → 2,834 ms" in latency[0].attribution.text
+    assert "model slow-model first seen 2026-10-12" in digest.markdown(built)
