@@ -4,15 +4,19 @@ from prefect import flow
 
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
-from llm_vitals.tasks.digest import build_digest, upload_chart
+from llm_vitals.tasks.digest import build_digest, build_tenant_digest, upload_chart
 
 
 @flow(name="weekly-digest", log_prints=True)
 def weekly_digest(week: str | None = None, db: str | None = None) -> str:
     """Builds the digest of the ISO week (default: the last complete one); returns the week."""
     settings = Settings(**({"db": db} if db else {}))
-    week, chart = build_digest(settings, week)
+    week_name, chart = build_digest(settings, week)
+    tenant_charts = [build_tenant_digest(settings, tenant, channel, week)
+                     for tenant, channel in settings.slack_channels_by_tenant.items()] if settings.slack_configured else []
     if settings.slack_configured:
         send_alerts(settings)
-        upload_chart(settings, week, chart)
-    return week
+        upload_chart(settings, week_name, chart)
+        for tenant_week, tenant_chart, channel in tenant_charts:
+            upload_chart(settings, tenant_week, tenant_chart, channel)
+    return week_name

@@ -71,15 +71,27 @@ def _as_of(text: str | None):
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import digest
 
+    if settings.tenant:
+        built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
+        sys.stdout.write(digest.markdown(built))
+        return 0
     built, chart = pipeline.weekly_digest(settings, settings.week)
     sys.stdout.write(digest.markdown(built))
     chart_path = Path(f"llm-vitals-digest-{built.week}.png")
     chart_path.write_bytes(chart)
     print(f"Chart: {chart_path}")
+    tenant_charts = []
+    if settings.slack_configured:
+        for tenant, channel in settings.slack_channels_by_tenant.items():
+            tenant_built, tenant_chart = pipeline.tenant_digest(settings, tenant, settings.week)
+            pipeline.queue_digest(settings, tenant_built, channel)
+            tenant_charts.append((tenant_built.week, tenant_chart, channel))
     if settings.slack_configured:
         token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
         uploaded = pipeline.upload_chart(settings, chart, built.week, token=token)
+        for week, tenant_chart, channel in tenant_charts:
+            pipeline.upload_chart(settings, tenant_chart, week, token=token, channel=channel)
         print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox;"
               f" chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
     return 0
@@ -143,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = command("digest", _digest, "Weekly digest: the week against the one before, what changed, regressions and their causes.")
     sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
+    sub.add_argument("--tenant", help="print this tenant's digest only (LLM_VITALS_TENANT)")
 
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")
@@ -158,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
-             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week")
+             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant")
     return {name: getattr(args, name, None) for name in names}
 
 

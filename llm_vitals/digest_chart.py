@@ -26,7 +26,8 @@ def render(rows: list[tuple[datetime, str, str, float | None]], rollouts: list[t
                               rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper left")
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8, loc="upper left")
     axes[0].set_title(title)
     figure.autofmt_xdate()
     buffer = io.BytesIO()

@@ -126,17 +126,56 @@ def weekly_digest(settings: Settings, week: str | None = None):
     return built, chart
 
 
-def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = None) -> bool:
-    """Uploads the digest chart to the digest's channel (files_upload_v2); False where a webhook
-    cannot take files. Raises SlackUnavailable or SlackDeliveryError like message delivery."""
+def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
+    """Returns the digest and chart of one tenant's calls only: computed in an in-memory copy of
+    that tenant's two weeks, so no other tenant's numbers or names can reach it."""
+    from llm_vitals import digest, digest_chart
+
+    week = week or _last_complete_week()
+    start = digest.parse_week(week)
+    con = _connect(settings)
+    try:
+        con.execute("attach ':memory:' as tenant_scope")
+        db.run(con, "tenant_scope_copy", tenant=tenant, range_start=start - timedelta(days=7),
+               range_end=start + timedelta(days=7))
+        con.execute("use tenant_scope")  # from here on every statement sees this tenant's calls only
+        db.run(con, "schema")
+        db.run(con, "views")
+        metrics.compute(con, full=True)
+        built = digest.build(con, week)
+        built.data_quality = []  # rejected lines carry no trustworthy tenant
+        built.week = f"{built.week} · tenant {tenant}"
+        rows = db.fetch(con, "digest_chart", this_week=start, last_week=start - timedelta(days=7), routes=4)
+        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
+    finally:
+        con.close()
+    return built, chart
+
+
+def queue_digest(settings: Settings, built, channel: str) -> None:
+    """Queues a (tenant's) digest for `channel` in the outbox."""
+    from llm_vitals import digest
+
+    con = _connect(settings)
+    try:
+        with db.transaction(con):
+            alerts.enqueue(con, "digest", channel, digest.blocks(built))
+    finally:
+        con.close()
+
+
+def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = None, channel: str | None = None) -> bool:
+    """Uploads the digest chart to `channel` (default: the digest's) with files_upload_v2; False where
+    a webhook cannot take files. Raises SlackUnavailable or SlackDeliveryError like message delivery."""
     from llm_vitals import slack
 
     token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
-    if not token or not settings.slack_channel:
+    channel = channel or settings.slack_channel
+    if not token or not channel:
         return False
     sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
-    sender.upload(settings.slack_channel, png, f"llm-vitals-{week}.png", f"LLM weekly digest {week}")
+    sender.upload(channel, png, f"llm-vitals-{week.replace(' · ', '-').replace(' ', '-')}.png", f"LLM weekly digest {week}")
     return True
 
 

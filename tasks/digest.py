@@ -18,10 +18,18 @@ def build_digest(settings: Settings, week: str | None = None) -> tuple[str, byte
     return built.week, chart
 
 
+@task(name="build-tenant-digest", cache_policy=NO_CACHE)
+def build_tenant_digest(settings: Settings, tenant: str, channel: str, week: str | None = None) -> tuple[str, bytes, str]:
+    """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and channel."""
+    built, chart = pipeline.tenant_digest(settings, tenant, week)
+    pipeline.queue_digest(settings, built, channel)
+    return built.week, chart, channel
+
+
 @task(name="upload-digest-chart", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
       cache_policy=NO_CACHE)
-def upload_chart(settings: Settings, week: str, chart: bytes) -> bool:
+def upload_chart(settings: Settings, week: str, chart: bytes, channel: str | None = None) -> bool:
     """Returns whether the chart went to Slack (a webhook cannot take files)."""
     from llm_vitals.tasks.alerts import secret_token
 
-    return pipeline.upload_chart(settings, chart, week, token=secret_token(settings))
+    return pipeline.upload_chart(settings, chart, week, token=secret_token(settings), channel=channel)

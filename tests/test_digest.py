@@ -66,14 +66,16 @@ def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, ca
     server = SlackServer().start()
     try:
         for name, value in {"SLACK_BOT_TOKEN": "xoxb-digest", "LLM_VITALS_SLACK_CHANNEL": "#weekly",
-                            "LLM_VITALS_SLACK_BASE_URL": server.base_url}.items():
+                            "LLM_VITALS_SLACK_BASE_URL": server.base_url,
+                            "LLM_VITALS_SLACK_CHANNELS_BY_TENANT": '{"t04": "#acme"}'}.items():
             monkeypatch.setenv(name, value)
         assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
         posted = server.messages()
-        assert len(posted) == 1 and posted[0]["channel"] == "#weekly" and "2026-W42" in posted[0]["text"]
-        paths = [r["path"] for r in server.received]
-        assert paths[-3:] == ["/api/files.getUploadURLExternal", "/upload/F1", "/api/files.completeUploadExternal"]
-        assert server.received[-2]["body"]["bytes"] == len(chart)
+        assert [p["channel"] for p in posted] == ["#weekly", "#acme"] and "2026-W42" in posted[0]["text"]
+        assert "t01" not in json.dumps(posted[1]) and "tenant t04" in posted[1]["text"]
+        uploads = [r for r in server.received if r["path"] == "/api/files.completeUploadExternal"]
+        assert [u["body"].get("channel_id") for u in uploads] == ["#weekly", "#acme"]
+        assert next(r for r in server.received if r["path"] == "/upload/F1")["body"]["bytes"] == len(chart)
     finally:
         server.stop()
     assert main(["digest", "--db", str(db_path), "--week", "week 42"]) == 2
@@ -105,3 +107,23 @@ def test_a_model_swap_that_slows_a_route_is_named_in_the_digest(tmp_path):
     assert latency[0].attribution.values == ("slow-model",)
     assert "latency_p95_ms 964 ms → 2,834 ms" in latency[0].attribution.text
     assert "model slow-model first seen 2026-10-12" in digest.markdown(built)
+
+
+def test_a_tenant_digest_names_no_other_tenant(week_db, tmp_path):
+    from io import BytesIO
+
+    from matplotlib import image
+
+    from tests.test_alerts import _settings as settings_for
+
+    built, chart = pipeline.tenant_digest(settings_for(week_db), "t04", "2026-W42")
+    text = digest.markdown(built)
+    message = json.dumps(digest.blocks(built))
+    assert "tenant t04" in text and "retrieval_empty_rate on tenant t04" in text
+    others = [f"t{n:02d}" for n in range(1, 13) if n != 4]
+    assert not any(name in text or name in message for name in others)
+    con = db.connect(week_db)
+    everyone = digest.build(con, "2026-W42")
+    con.close()
+    assert built.value("requests") < everyone.value("requests") / 5  # only t04's calls
+    assert image.imread(BytesIO(chart)).shape[0] > 300
