@@ -97,6 +97,17 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace, settings: Settings) -> int:
+    built, html_path, md_path = pipeline.monthly_review(settings, settings.month)
+    print(f"Monthly review {built.month}: {html_path} and {md_path}")
+    if settings.slack_configured:
+        token = _secret_token(settings)
+        delivery = pipeline.deliver_alerts(settings, token=token)
+        uploaded = pipeline.upload_chart(settings, html_path.read_bytes(), f"llm-vitals-review-{built.month}", token=token)
+        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting; report {'attached' if uploaded else 'not attached'}.")
+    return 0
+
+
 def _secret_token(settings: Settings) -> str | None:
     if settings.slack_token_secret_block and not settings.slack_bot_token:
         from llm_vitals.tasks.alerts import secret_token  # needs Prefect: only for a Secret block
@@ -157,6 +168,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
     sub.add_argument("--tenant", help="print this tenant's digest only (LLM_VITALS_TENANT)")
 
+    sub = command("review", _review, "Monthly review: trends, cost and routing, version changes, alerts, checklist (HTML and Markdown).")
+    sub.add_argument("--month", help="month YYYY-MM (LLM_VITALS_MONTH; default: the last complete month)")
+    sub.add_argument("--out", dest="review_dir", type=Path, help="folder for the report (LLM_VITALS_REVIEW_DIR)")
+
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")
     sub.add_argument("--format", dest="output_format", choices=("table", "csv", "json"),
@@ -171,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
-             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant")
+             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir")
     return {name: getattr(args, name, None) for name in names}
 
 

@@ -175,8 +175,33 @@ def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = 
         return False
     sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
-    sender.upload(channel, png, f"llm-vitals-{week.replace(' · ', '-').replace(' ', '-')}.png", f"LLM weekly digest {week}")
+    name = week.replace(" · ", "-").replace(" ", "-")
+    filename, title = (f"{name}.html", f"LLM monthly review {week}") if png.startswith(b"<!doctype") else (
+        f"llm-vitals-{name}.png", f"LLM weekly digest {week}")
+    sender.upload(channel, png, filename, title)
     return True
+
+
+def monthly_review(settings: Settings, month: str | None = None) -> tuple[object, Path, Path]:
+    """Writes the month's review (default: the last complete month) as HTML and Markdown into
+    settings.review_dir; queues its Slack summary when Slack is configured. Returns (review, html, md)."""
+    from llm_vitals import review
+
+    month = month or (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    con = _connect(settings)
+    try:
+        built = review.build(con, month)
+        settings.review_dir.mkdir(parents=True, exist_ok=True)
+        html_path = settings.review_dir / f"llm-vitals-review-{month}.html"
+        md_path = settings.review_dir / f"llm-vitals-review-{month}.md"
+        html_path.write_text(review.to_html(built), encoding="utf-8")
+        md_path.write_text(review.to_markdown(built), encoding="utf-8")
+        if settings.slack_configured:
+            with db.transaction(con):
+                alerts.enqueue(con, "review", settings.slack_channel, review.summary(built))
+    finally:
+        con.close()
+    return built, html_path, md_path
 
 
 def _last_complete_week() -> str:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     demo_days: int = Field(14, ge=8, le=90, description="Days of logs `llm-vitals demo` writes.")
     full_recompute: bool = Field(False, description="`llm-vitals metrics` recomputes every window, not only touched ones.")
     as_of: datetime | None = Field(None, description="`llm-vitals check` judges the windows before this time (default: now).")
+    month: str | None = Field(None, description="Month of `llm-vitals review`, YYYY-MM (default: the last complete one).")
+    review_dir: Path = Field(Path("llm-vitals-reviews"), description="Where `llm-vitals review` writes its HTML and Markdown.")
     tenant: str | None = Field(None, description="`llm-vitals digest` for this tenant only (its calls, its alerts).")
     week: str | None = Field(None, description="ISO week of `llm-vitals digest`, YYYY-Www (default: the last complete one).")
     thresholds: Path | None = Field(None, description="Thresholds file (default: the packaged expectations/thresholds.yaml).")

@@ -85,3 +85,21 @@ def test_weekly_digest_flow_publishes_the_digest(tmp_path, prefect_harness):
     assert weekly_digest(week="2026-W42", db=str(settings.db)) == "2026-W42"
     artifact = Artifact.get("weekly-digest")
     assert artifact is not None and "prompt_version v8" in artifact.data
+
+
+def test_monthly_review_flow_publishes_the_review(tmp_path, prefect_harness, monkeypatch):
+    from prefect.artifacts import Artifact
+
+    from llm_vitals import pipeline
+    from llm_vitals.flows.monthly_review import monthly_review
+    from llm_vitals.settings import Settings
+
+    monkeypatch.setenv("LLM_VITALS_REVIEW_DIR", str(tmp_path / "reviews"))
+    logs = demo.generate(tmp_path, end=datetime(2026, 10, 19, tzinfo=UTC))
+    settings = Settings(db=tmp_path / "m.duckdb")
+    pipeline.ingest_sources(settings, [str(logs)])
+    pipeline.compute_metrics(settings)
+    assert monthly_review(month="2026-10", db=str(settings.db)) == "2026-10"
+    assert (tmp_path / "reviews" / "llm-vitals-review-2026-10.html").exists()
+    artifact = Artifact.get("monthly-review")
+    assert artifact is not None and "Monthly checklist" in artifact.data

@@ -1,0 +1,29 @@
+"""The monthly_review flow: the month's review as HTML and Markdown, summarised in Slack with the report attached."""
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from llm_vitals import pipeline
+from llm_vitals.settings import Settings
+from llm_vitals.tasks.alerts import send_alerts
+from llm_vitals.tasks.digest import upload_chart
+
+
+@task(name="build-review", cache_policy=NO_CACHE)
+def build_review(settings: Settings, month: str | None) -> tuple[str, bytes]:
+    """Writes the report; returns its month and HTML, and publishes the Markdown as an artifact."""
+    built, html_path, md_path = pipeline.monthly_review(settings, month)
+    create_markdown_artifact(key="monthly-review", markdown=md_path.read_text(), description=f"Review {built.month}")
+    return built.month, html_path.read_bytes()
+
+
+@flow(name="monthly-review", log_prints=True)
+def monthly_review(month: str | None = None, db: str | None = None) -> str:
+    """Builds the review of the month (default: the last complete one); returns the month."""
+    settings = Settings(**({"db": db} if db else {}))
+    name, report = build_review(settings, month)
+    if settings.slack_configured:
+        send_alerts(settings)
+        upload_chart(settings, f"llm-vitals-review-{name}", report)
+    return name
