@@ -5,10 +5,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llm_vitals import alerts, db, ingest, metrics
 from llm_vitals.checks import CheckResult, Incident
 from llm_vitals.settings import Settings
+
+if TYPE_CHECKING:
+    from llm_vitals.slack import DeliveryReport
 
 
 def ingest_sources(settings: Settings, sources: list[str] | None = None) -> ingest.IngestSummary:
@@ -87,7 +91,7 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
     return CheckSummary(as_of, results, found, changes, settings.data_docs_dir if great_expectations else None)
 
 
-def deliver_alerts(settings: Settings, token: str | None = None) -> "slack.DeliveryReport | None":
+def deliver_alerts(settings: Settings, token: str | None = None) -> "DeliveryReport | None":
     """Sends the outbox's waiting messages; None when Slack is not configured.
 
     Raises SlackDeliveryError for errors no retry fixes; messages Slack could not take now stay queued.

@@ -94,3 +94,19 @@ def prefect_harness():
 
     with prefect_test_harness():
         yield
+
+
+@pytest.fixture(scope="session")
+def checked_demo_db(tmp_path_factory):
+    """The demo's two weeks with incidents (2026-10-05..18), metrics computed, and checks run at
+    each midnight of the last week, as a daily schedule would. Copy it before writing to it."""
+    from datetime import timedelta
+
+    from llm_vitals import pipeline
+    from tests.test_alerts import END, _build, _settings
+
+    path = _build(tmp_path_factory.mktemp("checked-demo") / "demo.duckdb", incidents=True)
+    settings = _settings(path)
+    for day in range(8):
+        pipeline.run_checks(settings, END - timedelta(days=7 - day), great_expectations=False)
+    return path

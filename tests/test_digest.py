@@ -7,16 +7,11 @@ import pytest
 
 from llm_vitals import db, digest, pipeline
 from llm_vitals.cli import main
-from tests.test_alerts import END, _build, _settings
 
 
-@pytest.fixture(scope="module")
-def week_db(tmp_path_factory):
-    path = _build(tmp_path_factory.mktemp("digest") / "d.duckdb", incidents=True)
-    settings = _settings(path)
-    for day in range(8):
-        pipeline.run_checks(settings, END - timedelta(days=7 - day), great_expectations=False)
-    return path
+@pytest.fixture
+def week_db(checked_demo_db):
+    return checked_demo_db
 
 
 def test_the_digest_ties_each_regression_to_its_cause(week_db):

@@ -3,7 +3,7 @@
 import base64
 import re
 import shutil
-from datetime import timedelta
+
 from io import BytesIO
 
 import pytest
@@ -12,16 +12,12 @@ from matplotlib import image
 from llm_vitals import pipeline
 from llm_vitals.cli import main
 from tests.slack_server import SlackServer
-from tests.test_alerts import END, _build, _settings
+from tests.test_alerts import _settings
 
 
-@pytest.fixture(scope="module")
-def month_db(tmp_path_factory):
-    path = _build(tmp_path_factory.mktemp("review") / "r.duckdb", incidents=True)
-    settings = _settings(path)
-    for day in range(8):
-        pipeline.run_checks(settings, END - timedelta(days=7 - day), great_expectations=False)
-    return path
+@pytest.fixture
+def month_db(checked_demo_db):
+    return checked_demo_db
 
 
 def test_the_review_embeds_its_charts_and_lists_the_month(month_db, tmp_path):
