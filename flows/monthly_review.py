@@ -7,7 +7,7 @@ from prefect.cache_policies import NO_CACHE
 from llm_vitals import pipeline
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
-from llm_vitals.tasks.digest import upload_chart
+from llm_vitals.tasks.digest import upload_file
 
 
 @task(name="build-review", cache_policy=NO_CACHE)
@@ -25,5 +25,5 @@ def monthly_review(month: str | None = None, db: str | None = None) -> str:
     name, report = build_review(settings, month)
     if settings.slack_configured:
         send_alerts(settings)
-        upload_chart(settings, f"llm-vitals-review-{name}", report)
+        upload_file(settings, report, f"llm-vitals-review-{name}.html", f"LLM monthly review {name}")
     return name

@@ -4,7 +4,8 @@ from prefect import flow
 
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
-from llm_vitals.tasks.digest import build_digest, build_tenant_digest, upload_chart
+from llm_vitals.pipeline import chart_file
+from llm_vitals.tasks.digest import build_digest, build_tenant_digest, upload_file
 
 
 @flow(name="weekly-digest", log_prints=True)
@@ -16,7 +17,7 @@ def weekly_digest(week: str | None = None, db: str | None = None) -> str:
                      for tenant, channel in settings.slack_channels_by_tenant.items()] if settings.slack_configured else []
     if settings.slack_configured:
         send_alerts(settings)
-        upload_chart(settings, week_name, chart)
+        upload_file(settings, chart, *chart_file(week_name))
         for tenant_week, tenant_chart, channel in tenant_charts:
-            upload_chart(settings, tenant_week, tenant_chart, channel)
+            upload_file(settings, tenant_chart, *chart_file(tenant_week), channel)
     return week_name

@@ -43,10 +43,10 @@ def apply(
     as_of: datetime,
     routing: Routing,
     *,
-    enqueue: bool,
+    queue_messages: bool,
     remind_after: timedelta | None = None,
 ) -> AlertChanges:
-    """Opens alerts for new incidents and resolves recovered ones; queues their messages when enqueue."""
+    """Opens alerts for new incidents and resolves recovered ones; queues their messages when queue_messages."""
     changes = AlertChanges()
     open_alerts = {
         tuple(row[1:5]): row for row in con.execute(
@@ -64,27 +64,27 @@ def apply(
              cause.window_start, cause.observed, cause.threshold, cause.baseline, cause.sample_size,
              [r.label for r in incident.also_seen_in] + [f"{r.metric}" for r in incident.also_raised], as_of],
         )
-        if enqueue:
-            _enqueue(con, alert_id, "opened", routing.channel_for(cause.severity, cause.dimension, cause.segment),
-                     slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), as_of)
+        if queue_messages:
+            enqueue(con, "opened", routing.channel_for(cause.severity, cause.dimension, cause.segment),
+                    slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     current = _by_key(results)
     for key, (alert_id, check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
         judged = current.get(key, [])
         if any(r.status == "fail" for r in judged):
             changes.still_open += 1
-            if enqueue and remind_after and as_of - last_posted_at >= remind_after:
+            if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
                 failing = next(r for r in judged if r.status == "fail")
-                _enqueue(con, alert_id, "reminder", routing.channel_for(severity, dimension, segment),
-                         slack_messages.alert_opened(failing, []), as_of)
+                enqueue(con, "reminder", routing.channel_for(severity, dimension, segment),
+                        slack_messages.alert_opened(failing, []), alert_id)
                 con.execute("update alerts set last_posted_at = ? where alert_id = ?", [as_of, alert_id])
                 changes.reminded.append(alert_id)
         elif any(r.status == "pass" for r in judged):
             passing = next(r for r in judged if r.status == "pass")
             con.execute("update alerts set status = 'resolved', resolved_at = ? where alert_id = ?", [as_of, alert_id])
-            if enqueue:
-                _enqueue(con, alert_id, "resolved", routing.channel_for(severity, dimension, segment),
-                         slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), as_of)
+            if queue_messages:
+                enqueue(con, "resolved", routing.channel_for(severity, dimension, segment),
+                        slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
             changes.resolved.append((alert_id, metric, passing.label))
         else:
             changes.still_open += 1  # not enough data to say it recovered
@@ -100,10 +100,6 @@ def _by_key(results: list[CheckResult]) -> dict[tuple, list[CheckResult]]:
 
 def enqueue(con, kind: str, channel: str | None, payload: dict, alert_id: int | None = None) -> None:
     """Queues one Slack message in the outbox (sent by llm_vitals.slack.deliver)."""
-    _enqueue(con, alert_id, kind, channel, payload, None)
-
-
-def _enqueue(con, alert_id: int | None, kind: str, channel: str | None, payload: dict, as_of: datetime | None) -> None:
     con.execute(
         "insert into outbox values (?, now(), ?, ?, ?, ?, 0, null, null)",
         [_next_id(con, "outbox", "message_id"), alert_id, kind, channel, json.dumps(payload)],

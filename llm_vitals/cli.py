@@ -89,9 +89,9 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_configured:
         token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
-        uploaded = pipeline.upload_chart(settings, chart, built.week, token=token)
+        uploaded = pipeline.upload_file(settings, chart, *pipeline.chart_file(built.week), token=token)
         for week, tenant_chart, channel in tenant_charts:
-            pipeline.upload_chart(settings, tenant_chart, week, token=token, channel=channel)
+            pipeline.upload_file(settings, tenant_chart, *pipeline.chart_file(week), token=token, channel=channel)
         print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox;"
               f" chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
     return 0
@@ -103,7 +103,8 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_configured:
         token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
-        uploaded = pipeline.upload_chart(settings, html_path.read_bytes(), f"llm-vitals-review-{built.month}", token=token)
+        uploaded = pipeline.upload_file(settings, html_path.read_bytes(), html_path.name,
+                                        f"LLM monthly review {built.month}", token=token)
         print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting; report {'attached' if uploaded else 'not attached'}.")
     return 0
 

@@ -62,11 +62,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> duckdb.D
     return con
 
 
-def sql(name: str) -> str:
-    """Returns the single statement of sql/<name>.sql."""
-    return sqlfiles.load(name)
-
-
 def records(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[dict]:
     """Returns the rows of the single query in sql/<name>.sql as dicts by column name."""
     statement = sqlfiles.load(name)

@@ -85,7 +85,7 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
         remind = timedelta(hours=settings.alert_reminder_hours) if settings.alert_reminder_hours else None
         with db.transaction(con):
             check_data.store_results(con, as_of, results)
-            changes = alerts.apply(con, found, results, as_of, routing, enqueue=settings.slack_configured, remind_after=remind)
+            changes = alerts.apply(con, found, results, as_of, routing, queue_messages=settings.slack_configured, remind_after=remind)
     finally:
         con.close()
     return CheckSummary(as_of, results, found, changes, settings.data_docs_dir if great_expectations else None)
@@ -168,9 +168,11 @@ def queue_digest(settings: Settings, built, channel: str) -> None:
         con.close()
 
 
-def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = None, channel: str | None = None) -> bool:
-    """Uploads the digest chart to `channel` (default: the digest's) with files_upload_v2; False where
-    a webhook cannot take files. Raises SlackUnavailable or SlackDeliveryError like message delivery."""
+def upload_file(settings: Settings, content: bytes, filename: str, title: str, *, token: str | None = None,
+                channel: str | None = None) -> bool:
+    """Uploads a file (the digest's chart, the review's report) to `channel` (default: the alert
+    channel) with files_upload_v2; False where a webhook cannot take files.
+    Raises SlackUnavailable or SlackDeliveryError like message delivery."""
     from llm_vitals import slack
 
     token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
@@ -179,11 +181,13 @@ def upload_chart(settings: Settings, png: bytes, week: str, token: str | None = 
         return False
     sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
-    name = week.replace(" · ", "-").replace(" ", "-")
-    filename, title = (f"{name}.html", f"LLM monthly review {week}") if png.startswith(b"<!doctype") else (
-        f"llm-vitals-{name}.png", f"LLM weekly digest {week}")
-    sender.upload(channel, png, filename, title)
+    sender.upload(channel, content, filename, title)
     return True
+
+
+def chart_file(week: str) -> tuple[str, str]:
+    """Returns the file name and title of a digest's chart ("2026-W42 · tenant t04" included)."""
+    return f"llm-vitals-{week.replace(' · ', '-').replace(' ', '-')}.png", f"LLM weekly digest {week}"
 
 
 def monthly_review(settings: Settings, month: str | None = None) -> tuple[object, Path, Path]:

@@ -64,7 +64,7 @@ def checks_text(summary, delivery, slack_configured: bool) -> str:
 
 def checks_markdown(summary) -> str:
     """Returns the run's check table as Markdown (a Prefect artifact)."""
-    rows = [r for r in summary.results if r.status == "fail"] or []
+    rows = [r for r in summary.results if r.status == "fail"]
     out = [f"# Checks at {summary.as_of:%Y-%m-%d %H:%M} UTC", "",
            f"{len(summary.incidents)} incident(s); {len(rows)} failing check(s).", "",
            "| status | metric | segment | grain | observed | threshold | baseline | sample | explained by |",

@@ -26,10 +26,10 @@ def build_tenant_digest(settings: Settings, tenant: str, channel: str, week: str
     return built.week, chart, channel
 
 
-@task(name="upload-digest-chart", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
+@task(name="upload-file", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
       cache_policy=NO_CACHE)
-def upload_chart(settings: Settings, week: str, chart: bytes, channel: str | None = None) -> bool:
-    """Returns whether the chart went to Slack (a webhook cannot take files)."""
+def upload_file(settings: Settings, content: bytes, filename: str, title: str, channel: str | None = None) -> bool:
+    """Returns whether the file went to Slack (a webhook cannot take files)."""
     from llm_vitals.tasks.alerts import secret_token
 
-    return pipeline.upload_chart(settings, chart, week, token=secret_token(settings), channel=channel)
+    return pipeline.upload_file(settings, content, filename, title, token=secret_token(settings), channel=channel)
