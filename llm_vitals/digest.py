@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from llm_vitals import db
+from llm_vitals import db, evidence
 from llm_vitals.attribution import VERSION_DIMENSIONS, Attribution, Split, attribute
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 from llm_vitals.stats import binomial_sf
@@ -18,6 +18,8 @@ HEADLINE = ("requests", "error_rate", "latency_p50_ms", "latency_p95_ms", "laten
 QUALITY = ("parser_failure_rate", "retrieval_empty_rate", "timeout_rate", "rate_limit_rate", "context_truncation_rate",
            "fallback_rate", "escalation_rate", "eval_pass_rate")
 REGRESSING = tuple(m for m in RATE_COUNTS if m != "eval_pass_rate")  # rates where up is worse
+QUALITY_DOWN = ("parser_failure_rate", "retrieval_empty_rate", "context_truncation_rate", "escalation_rate")
+COST_MARGIN = 0.25  # cost is "up faster than usage" when cost per task rose by more than 25 %
 
 
 @dataclass
@@ -27,8 +29,13 @@ class Regression:
     segment: str
     before: float
     now: float
-    impact: float  # events this week beyond last week's rate
+    impact: float  # events this week beyond last week's rate (cost: dollars beyond last week's cost per task)
     attribution: Attribution
+    finding: evidence.Finding | None = None  # the checklist's interpretation rule, with its evidence
+
+    @property
+    def text(self) -> str:
+        return self.attribution.text + (" " + self.finding.text() if self.finding else "")
 
 
 @dataclass
@@ -40,6 +47,7 @@ class Digest:
     regressions: list[Regression]
     alerts: list[tuple]
     data_quality: list[tuple[str, int]]
+    cost_regressions: list[Regression] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def value(self, metric: str, dimension: str = "all", segment: str = "all", this_week: bool = True):
@@ -81,10 +89,15 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
         regressions.append(Regression(metric, dimension, segment, before, value, k - n * before,
                                       attribute(metric, _label(dimension, segment), k, n, k_before, n_before, splits)))
     regressions += _latency_regressions(con, numbers, start, last, first_seen, alpha)
+    regressions = [r for r in regressions if not _same_as_all(numbers, r.dimension, r.segment)]
     regressions.sort(key=lambda r: -r.impact)
+    regressions = _one_per_cause(regressions)[:top]
+    for r in regressions:
+        r.finding = _finding(con, numbers, r, start, last)
+    costs = sorted(_cost_regressions(con, start, last), key=lambda r: -r.impact)[:top]
     alerts = [tuple(row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
     quality = [tuple(row) for row in db.fetch(con, "digest_data_quality", week_start=start, week_end=end)]
-    return Digest(week.upper(), start, numbers, changes, _one_per_cause(regressions)[:top], alerts, quality)
+    return Digest(week.upper(), start, numbers, changes, regressions, alerts, quality, costs)
 
 
 def markdown(digest: Digest) -> str:
@@ -161,6 +174,69 @@ def _latency_regressions(con, numbers, start, last, first_seen, alpha) -> list[R
     return out
 
 
+def _usage(con, start, last, dimension=None, segment=None, version_dimension="none", values=()
+           ) -> dict[tuple[str, str], dict[tuple[bool, bool], evidence.Usage]]:
+    """Usage per segment (every segment when dimension is None), then per (this week?, in the named
+    versions?), each with its per-model usage."""
+    totals, models = {}, {}
+    for row in db.records(con, "digest_evidence", dimension=dimension, segment=segment, version_dimension=version_dimension,
+                          version_values=list(values), this_week=start, last_week=last):
+        key = (row.pop("dimension"), row.pop("segment"), row.pop("is_this_week"), row.pop("in_version"))
+        model = row.pop("model")
+        if model is None:
+            totals[key] = row
+        else:
+            models.setdefault(key, {})[model] = evidence.Usage(**row)
+    out: dict[tuple[str, str], dict[tuple[bool, bool], evidence.Usage]] = {}
+    for key, row in totals.items():
+        out.setdefault(key[:2], {})[key[2:]] = evidence.Usage(**row, by_model=models.get(key, {}))
+    return out
+
+
+def _finding(con, numbers, r: Regression, start, last) -> evidence.Finding | None:
+    """Applies the interpretation rule that fits the regression's metric and attribution."""
+    a, none = r.attribution, evidence.Usage()
+    if r.metric == "parser_failure_rate" and a.kind == "version":
+        usage = _usage(con, start, last, r.dimension, r.segment, a.dimension, a.values).get((r.dimension, r.segment), {})
+        return evidence.parser(", ".join(a.values), usage.get((True, True), none), usage.get((True, False), none))
+    if r.metric in QUALITY_DOWN:
+        p95 = [numbers.get((this, r.dimension, r.segment, "latency_p95_ms"), (None, 0))[0] for this in (False, True)]
+        return evidence.quality(*p95)
+    if r.metric == "latency_p95_ms":
+        usage = _usage(con, start, last, r.dimension, r.segment).get((r.dimension, r.segment), {})
+        return evidence.latency(usage.get((False, False), none), usage.get((True, False), none))
+    return None
+
+
+def _cost_regressions(con, start, last, min_tasks: int = 100) -> list[Regression]:
+    """Segments (all calls, routes, tenants) whose cost rose faster than their tasks: cost per task
+    (cost of the week's calls / distinct tasks among them) up by more than COST_MARGIN."""
+    out, usage = [], _usage(con, start, last)
+    everything = usage.get(("all", "all"), {})
+    for (dimension, segment), weeks in usage.items():
+        before, now = weeks.get((False, False)), weeks.get((True, False))
+        if dimension != "all" and weeks == everything:
+            continue  # the same calls as "all calls" (one route, or no tenants): listed once
+        if dimension == "model" or before is None or now is None or min(before.tasks, now.tasks) < min_tasks:
+            continue
+        if not before.cost_usd or now.cost_per_task <= before.cost_per_task * (1 + COST_MARGIN):
+            continue
+        label = _label(dimension, segment)
+        text = (f"{label}: cost {_fmt('cost_usd', before.cost_usd)} → {_fmt('cost_usd', now.cost_usd)}"
+                f" while tasks {before.tasks:,} → {now.tasks:,}.")
+        out.append(Regression("cost_usd", dimension, segment, before.cost_per_task, now.cost_per_task,
+                              float(now.cost_usd) - now.tasks * before.cost_per_task, Attribution("cost", text=text),
+                              evidence.cost(before, now)))
+    return out
+
+
+def _same_as_all(numbers, dimension: str, segment: str) -> bool:
+    """Whether a segment holds every call in both weeks (one route, or no tenants): shown once, as all calls."""
+    return dimension != "all" and all(
+        numbers.get((this, dimension, segment, "requests")) == numbers.get((this, "all", "all", "requests"))
+        for this in (True, False))
+
+
 def _one_per_cause(regressions: list[Regression]) -> list[Regression]:
     """Keeps the biggest regression of each metric and named cause; a cause's echoes in other segments go."""
     seen, out = set(), []
@@ -202,7 +278,9 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
         + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {_fmt(r.metric, r.before)} → {_fmt(r.metric, r.now)}"
                   for r in digest.regressions if r.attribution.kind == "version" and value in r.attribution.values)
         for dimension, value, seen, routes in digest.changes] or ["No new prompt, model, release or config versions."]))
-    sections.append(("Top regressions", [f"• {e(r.attribution.text)}" for r in digest.regressions] or ["None this week."]))
+    sections.append(("Top regressions", [f"• {e(r.text)}" for r in digest.regressions] or ["None this week."]))
+    sections.append(("Cost growing faster than usage", [f"• {e(r.text)}" for r in digest.cost_regressions]
+                     or ["Cost per task within 25 % of last week's everywhere."]))
     sections.append(("Alerts", [
         f"• {metric} on {e(_label(dimension, segment))} ({severity}): opened {opened:%Y-%m-%d %H:%M},"
         f" {'resolved ' + format(resolved, '%Y-%m-%d %H:%M') if resolved else 'still open'}, lasted {_duration(lasted)}"
