@@ -1,4 +1,5 @@
-"""The monitor flow: ingest new request logs, recompute the metrics they touched, check, alert."""
+"""The monitor flow: ingest new request logs, recompute the metrics they touched, check, alert,
+and publish the read copy analysts query."""
 
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
 from llm_vitals.tasks.checks import run_checks
 from llm_vitals.tasks.ingest import ingest_logs
-from llm_vitals.tasks.metrics import compute_metrics
+from llm_vitals.tasks.metrics import compute_metrics, publish_read_copy
 
 
 @flow(name="monitor", log_prints=True)
@@ -19,12 +20,15 @@ def monitor(
     full_metrics: bool = False,
     as_of: datetime | None = None,
 ) -> CheckSummary:
-    """Runs ingest, metrics, checks and alerts; settings come from LLM_VITALS_* unless given here."""
+    """Runs ingest, metrics, checks and alerts; settings come from LLM_VITALS_* unless given here.
+    Each source is ingested by its own task run, submitted together; they take turns writing."""
     overrides = {name: value for name, value in {"db": db, "source": sources}.items() if value is not None}
     settings = Settings(**overrides)
-    ingest_logs(settings)
+    for future in [ingest_logs.submit(settings, [source]) for source in settings.source]:
+        future.result()
     compute_metrics(settings, full=full_metrics)
     summary = run_checks(settings, as_of)
     if settings.slack_configured or settings.slack_token_secret_block:
         send_alerts(settings)
+    publish_read_copy(settings)
     return summary

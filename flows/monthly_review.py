@@ -8,12 +8,16 @@ from llm_vitals import pipeline
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
 from llm_vitals.tasks.digest import upload_file
+from llm_vitals.tasks.retry import transient_only
+from llm_vitals.tasks.writer import single_writer
 
 
-@task(name="build-review", cache_policy=NO_CACHE)
+@task(name="build-review", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only,
+      timeout_seconds=1800, cache_policy=NO_CACHE)
 def build_review(settings: Settings, month: str | None) -> tuple[str, bytes]:
     """Writes the report; returns its month and HTML, and publishes the Markdown as an artifact."""
-    built, html_path, md_path = pipeline.monthly_review(settings, month)
+    with single_writer():
+        built, html_path, md_path = pipeline.monthly_review(settings, month)
     create_markdown_artifact(key="monthly-review", markdown=md_path.read_text(), description=f"Review {built.month}")
     return built.month, html_path.read_bytes()
 

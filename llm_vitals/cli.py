@@ -17,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings(**{name: value for name, value in _settings_args(args).items() if value is not None})
-        return args.handler(args, settings)
+        status = args.handler(args, settings)
+        if getattr(args, "writes", False) and settings.read_copy:
+            pipeline.publish_read_copy(settings)
+        return status
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
@@ -46,6 +49,13 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
     print(report.metrics_text(pipeline.compute_metrics(settings)))
+    return 0
+
+
+def _backfill(args: argparse.Namespace, settings: Settings) -> int:
+    ingested, computed = pipeline.backfill(settings, settings.backfill_start, settings.backfill_end, args.sources or None)
+    print(report.ingest_text(ingested))
+    print(report.metrics_text(computed))
     return 0
 
 
@@ -120,7 +130,9 @@ def _secret_token(settings: Settings) -> str | None:
 def _query(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import query
 
-    result = query.run_query(settings.db, args.sql, max_rows=settings.max_rows)
+    result = query.run_query(settings.db, args.sql, max_rows=settings.max_rows,
+                             read_copy=settings.read_copy_path if settings.read_copy else None,
+                             wait_seconds=settings.query_wait_seconds, on_wait=_note)
     sys.stdout.write(query.render(result, settings.output_format))
     return 0
 
@@ -152,16 +164,27 @@ def _parser() -> argparse.ArgumentParser:
         ("monitor", _monitor, "Ingest, then recompute the metrics the new data touched."),
     ):
         sub = command(name, handler, help_text)
+        sub.set_defaults(writes=True)
         sub.add_argument("sources", nargs="*", metavar="SOURCE", help="files, folders or globs (LLM_VITALS_SOURCE)")
         sub.add_argument("--store-free-text", action="store_true", default=None,
                          help="keep prompt/response/messages, redacted (LLM_VITALS_STORE_FREE_TEXT)")
         sub.add_argument("--max-line-bytes", type=int, help="longest line accepted (LLM_VITALS_MAX_LINE_BYTES)")
 
+    sub = command("backfill", _backfill, "Re-ingest the sources' calls in [--start, --end) and recompute that range; idempotent.")
+    sub.set_defaults(writes=True)
+    sub.add_argument("sources", nargs="*", metavar="SOURCE", help="files, folders or globs (LLM_VITALS_SOURCE)")
+    sub.add_argument("--start", dest="backfill_start", type=_as_of, required=True,
+                     help="first moment of the range, ISO 8601 (LLM_VITALS_BACKFILL_START)")
+    sub.add_argument("--end", dest="backfill_end", type=_as_of, required=True,
+                     help="end of the range, exclusive, ISO 8601 (LLM_VITALS_BACKFILL_END)")
+
     sub = command("metrics", _metrics, "Recompute the metric windows that new data touched.")
+    sub.set_defaults(writes=True)
     sub.add_argument("--full", dest="full_recompute", action="store_true", default=None,
                      help="recompute every window (LLM_VITALS_FULL_RECOMPUTE)")
 
     sub = command("check", _check, "Check the last complete hour and day against the thresholds; open and resolve alerts.")
+    sub.set_defaults(writes=True)
     sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
     sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
 
@@ -187,8 +210,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
-             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir")
+             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir",
+             "backfill_start", "backfill_end")
     return {name: getattr(args, name, None) for name in names}
+
+
+def _note(message: str) -> None:
+    print(f"llm-vitals: {message}", file=sys.stderr, flush=True)
 
 
 def _fail(message: str) -> None:

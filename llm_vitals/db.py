@@ -1,6 +1,9 @@
 """DuckDB connections and statement execution; DuckDB errors are translated here, once."""
 
-from collections.abc import Iterator
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import duckdb
 from llm_vitals import sqlfiles
 from llm_vitals.errors import DatabaseBusyError, DatabaseError
 
+LOCK_POLL_SECONDS = 0.5
+
 
 def connect(
     path: Path | str,
@@ -16,12 +21,51 @@ def connect(
     read_only: bool = False,
     threads: int | None = None,
     memory_limit: str | None = None,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Returns a connection in UTC with the schema in place (read-write) or checked (read-only).
 
-    Raises DatabaseBusyError when another process holds the file, DatabaseError when it cannot be opened.
+    While another process holds the file, retries for up to wait_seconds (telling on_wait once), then
+    raises DatabaseBusyError. Raises DatabaseError when the file cannot be opened.
     """
-    path = Path(path)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return _connect_once(Path(path), read_only, threads, memory_limit)
+        except DatabaseBusyError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            if on_wait is not None:
+                on_wait(f"{exc.args[0]} Waiting up to {wait_seconds:.0f} s for it to finish…")
+                on_wait = None
+            time.sleep(min(LOCK_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str, read_copy: Path | str) -> float:
+    """Publishes the database as read_copy for analysts; returns the seconds it took.
+
+    Called on the writer's open connection, so no other process can write meanwhile. CHECKPOINT moves
+    the WAL into the file, the file is copied next to read_copy and renamed over it: a connection that
+    has the old copy open keeps reading it, a new one opens the new copy, none ever sees half a file.
+    """
+    started = time.perf_counter()
+    source, target = Path(path), Path(read_copy)
+    con.execute("checkpoint")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(f"Cannot publish the read copy {target}: {exc}",
+                            hint="Check the folder's free space and permissions, or set LLM_VITALS_READ_COPY=false.") from exc
+    return time.perf_counter() - started
+
+
+def _connect_once(path: Path, read_only: bool, threads: int | None, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     if read_only and not path.exists():
         raise DatabaseError(
             f"Database {path} does not exist.",

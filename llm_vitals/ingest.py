@@ -89,8 +89,12 @@ def ingest(
     *,
     store_free_text: bool = False,
     max_line_bytes: int = 16 * 1024 * 1024,
+    replace_range: tuple[datetime, datetime] | None = None,
 ) -> IngestSummary:
-    """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none."""
+    """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none.
+
+    With replace_range (a backfill), the files are read again from their first line and their calls
+    in [start, end) replace the ones they brought before; calls outside it are kept only if new."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     summary = IngestSummary(files_found=len(files))
@@ -98,6 +102,10 @@ def ingest(
     done = _files_done(con)
     with db.transaction(con):
         batch_id = summary.batch_id = _next_batch_id(con)
+        if replace_range is not None:
+            paths = [source.path for source in files]
+            db.run(con, "backfill_forget", paths=paths, range_start=replace_range[0], range_end=replace_range[1])
+            done = {path: state for path, state in done.items() if path not in paths}
         for source in files:
             already = _lines_already_read(source, done.get(source.path))
             if already is None:
@@ -107,6 +115,8 @@ def ingest(
             db.run(con, "ingest_record_file", **_file_state(source, lines_read, batch_id))
             summary.files_read += 1
         if summary.files_read:
+            if replace_range is not None:
+                db.run(con, "backfill_skip_stored", batch_id=batch_id, range_start=replace_range[0], range_end=replace_range[1])
             db.run(con, "ingest_dedupe", batch_id=batch_id)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]

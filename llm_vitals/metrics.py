@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -22,15 +23,19 @@ class MetricsSummary:
     seconds: float
 
 
-def compute(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> MetricsSummary:
-    """Recomputes the metric windows touched since the last run (all windows when `full`), atomically."""
+def compute(
+    con: duckdb.DuckDBPyConnection, *, full: bool = False, also: tuple[datetime, datetime] | None = None
+) -> MetricsSummary:
+    """Recomputes the metric windows touched since the last run (all windows when `full`), and every
+    window overlapping the range `also` (a backfill, which may have removed calls), atomically."""
     started = time.perf_counter()
     since = _state(con, "metrics_through_batch_id")
     through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchall()[0][0]
     db.run(con, "macros")
     with db.transaction(con):
         full = full or since == 0
-        db.run(con, "metrics_windows", since_batch_id=since, full=full)
+        db.run(con, "metrics_windows", since_batch_id=since, full=full,
+               range_start=also[0] if also else None, range_end=also[1] if also else None)
         con.execute("create or replace temp table metrics_staging as select * from metrics limit 0")
         con.execute(
             "create or replace temp table metric_tails (grain varchar, window_start timestamptz, dimension varchar,"

@@ -36,11 +36,47 @@ def compute_metrics(settings: Settings, *, full: bool = False) -> metrics.Metric
         con.close()
 
 
+def backfill(settings: Settings, start: datetime | None, end: datetime | None, sources: list[str] | None = None
+             ) -> tuple[ingest.IngestSummary, metrics.MetricsSummary]:
+    """Re-ingests the sources' calls in [start, end) and recomputes every window of that range.
+    Running it twice leaves the same database as running it once."""
+    from llm_vitals.errors import ConfigError
+
+    if start is None or end is None or start >= end:
+        raise ConfigError(f"Backfill range [{start}, {end}) is empty or incomplete.",
+                          hint="Give --start and --end (ISO 8601) with start before end.")
+    start, end = (moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (start, end))
+    files = ingest.discover(sources if sources is not None else settings.source)
+    con = _connect(settings)
+    try:
+        ingested = ingest.ingest(con, files, store_free_text=settings.store_free_text,
+                                 max_line_bytes=settings.max_line_bytes, replace_range=(start, end))
+        return ingested, metrics.compute(con, also=(start, end))
+    finally:
+        con.close()
+
+
+def publish_read_copy(settings: Settings) -> float | None:
+    """Publishes settings.db as settings.read_copy_path (when read_copy is on); returns the seconds it took."""
+    if not settings.read_copy:
+        return None
+    con = _connect(settings)
+    try:
+        return db.publish_read_copy(con, settings.db, settings.read_copy_path)
+    finally:
+        con.close()
+
+
 def _connect(settings: Settings):
-    con = db.connect(settings.db, threads=settings.threads, memory_limit=settings.memory_limit)
+    con = db.connect(settings.db, threads=settings.threads, memory_limit=settings.memory_limit,
+                     wait_seconds=settings.lock_wait_seconds, on_wait=_tell)
     # DuckDB draws its own progress bar for long statements; only on a terminal.
     con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
     return con
+
+
+def _tell(message: str) -> None:
+    print(f"llm-vitals: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -5,6 +5,8 @@ import datetime as dt
 import decimal
 import io
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,18 +25,21 @@ class QueryResult:
     rows: list[tuple]
 
 
-def run_query(path: Path, sql: str, *, max_rows: int | None = None) -> QueryResult:
-    """Runs one read-only statement; raises QueryRefused for writes, ATTACH, file access or settings."""
-    try:
-        con = duckdb.connect(
-            str(path), read_only=True, config={"enable_external_access": False, "lock_configuration": True}
-        )
-    except duckdb.IOException as exc:
-        if not path.exists():
-            raise DatabaseError(f"Database {path} does not exist.", hint="Run `llm-vitals ingest` or `llm-vitals demo` first.") from exc
-        raise DatabaseBusyError(
-            f"Database {path} is being written by another process.", hint="Try again when the running ingest or metrics step ends."
-        ) from exc
+def run_query(
+    path: Path,
+    sql: str,
+    *,
+    max_rows: int | None = None,
+    read_copy: Path | None = None,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> QueryResult:
+    """Runs one read-only statement; raises QueryRefused for writes, ATTACH, file access or settings.
+
+    Reads the live file. While a writer holds it, answers from read_copy when there is one (telling
+    on_wait how old it is), else waits up to wait_seconds and then raises DatabaseBusyError.
+    """
+    con = _open(path, read_copy, wait_seconds, on_wait)
     try:
         con.execute("set TimeZone = 'UTC'")
     except duckdb.Error:
@@ -62,6 +67,40 @@ def run_query(path: Path, sql: str, *, max_rows: int | None = None) -> QueryResu
         raise DatabaseError(f"Query failed: {str(exc).strip().splitlines()[0]}") from exc
     finally:
         con.close()
+
+
+def _open(path: Path, read_copy: Path | None, wait_seconds: float, on_wait) -> duckdb.DuckDBPyConnection:
+    deadline, told = time.monotonic() + wait_seconds, False
+    while True:
+        try:
+            return _connect(path)
+        except DatabaseBusyError:
+            if read_copy is not None and read_copy.exists():
+                if on_wait is not None:
+                    published = dt.datetime.fromtimestamp(read_copy.stat().st_mtime, dt.UTC)
+                    on_wait(f"{path} is being written by another process; answering from the read copy {read_copy},"
+                            f" published {published:%Y-%m-%d %H:%M:%S} UTC.")
+                return _connect(read_copy)
+            if time.monotonic() >= deadline:
+                raise
+            if on_wait is not None and not told:
+                on_wait(f"{path} is being written by another process; waiting up to {wait_seconds:.0f} s for it…")
+                told = True
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(
+            str(path), read_only=True, config={"enable_external_access": False, "lock_configuration": True}
+        )
+    except duckdb.IOException as exc:
+        if not path.exists():
+            raise DatabaseError(f"Database {path} does not exist.", hint="Run `llm-vitals ingest` or `llm-vitals demo` first.") from exc
+        raise DatabaseBusyError(
+            f"Database {path} is being written by another process.",
+            hint="Try again when the running step ends, or set LLM_VITALS_READ_COPY=true so writers publish a read copy.",
+        ) from exc
 
 
 def render(result: QueryResult, output_format: str) -> str:

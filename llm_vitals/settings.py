@@ -60,7 +60,26 @@ class Settings(BaseSettings):
     )
     slack_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one Slack request.")
     slack_retries: int = Field(2, ge=0, description="Retries of a Slack request (429: after Retry-After; 5xx, timeouts).")
+    read_copy: bool = Field(
+        True, description="After each writing step, publish the database as <db>.read.duckdb for analysts' long sessions."
+    )
+    lock_wait_seconds: float = Field(
+        300.0, ge=0, description="How long a writing step waits for another process to release the database file."
+    )
+    query_wait_seconds: float = Field(
+        30.0, ge=0, description="How long `llm-vitals query` waits for a writer when there is no read copy to answer from."
+    )
+    schedule_timezone: str = Field(
+        "UTC", description="Timezone of the weekly-digest and monthly-review schedules (read by `prefect deploy`)."
+    )
+    backfill_start: datetime | None = Field(None, description="`llm-vitals backfill`: first moment of the range (ISO 8601).")
+    backfill_end: datetime | None = Field(None, description="`llm-vitals backfill`: end of the range, exclusive (ISO 8601).")
     alert_reminder_hours: float | None = Field(None, gt=0, description="Post again about an alert still open after this long (off by default).")
+
+    @property
+    def read_copy_path(self) -> Path:
+        """Where the read copy is published: next to the database, `.read` before the suffix."""
+        return self.db.with_name(f"{self.db.stem}.read{self.db.suffix or '.duckdb'}")
 
     @property
     def slack_configured(self) -> bool:

@@ -8,13 +8,16 @@ from llm_vitals.errors import VitalsError
 from llm_vitals.settings import Settings
 from llm_vitals.slack import DeliveryReport, SlackUnavailable
 from llm_vitals.tasks.retry import transient_only
+from llm_vitals.tasks.writer import single_writer
 
 
 @task(name="send-alerts", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE, log_prints=True)
+      timeout_seconds=900, cache_policy=NO_CACHE, log_prints=True)
 def send_alerts(settings: Settings) -> DeliveryReport | None:
     """Returns what was sent; raises SlackUnavailable (retried) while messages still wait."""
-    report = pipeline.deliver_alerts(settings, token=secret_token(settings))
+    token = secret_token(settings)
+    with single_writer():
+        report = pipeline.deliver_alerts(settings, token=token)
     if report is not None and report.waiting:
         raise SlackUnavailable(f"{report.waiting} Slack message(s) wait in the outbox: {report.last_error}")
     return report

@@ -7,13 +7,15 @@ from prefect.cache_policies import NO_CACHE
 from llm_vitals import digest, pipeline
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
+from llm_vitals.tasks.writer import single_writer
 
 
 @task(name="build-digest", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE)
+      timeout_seconds=1800, cache_policy=NO_CACHE)
 def build_digest(settings: Settings, week: str | None = None) -> tuple[str, bytes]:
     """Returns the ISO week and its chart (PNG); the message waits in the outbox for send-alerts."""
-    built, chart = pipeline.weekly_digest(settings, week)
+    with single_writer():
+        built, chart = pipeline.weekly_digest(settings, week)
     create_markdown_artifact(key="weekly-digest", markdown=digest.markdown(built), description=f"Digest {built.week}")
     return built.week, chart
 
@@ -21,13 +23,14 @@ def build_digest(settings: Settings, week: str | None = None) -> tuple[str, byte
 @task(name="build-tenant-digest", cache_policy=NO_CACHE)
 def build_tenant_digest(settings: Settings, tenant: str, channel: str, week: str | None = None) -> tuple[str, bytes, str]:
     """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and channel."""
-    built, chart = pipeline.tenant_digest(settings, tenant, week)
-    pipeline.queue_digest(settings, built, channel)
+    with single_writer():
+        built, chart = pipeline.tenant_digest(settings, tenant, week)
+        pipeline.queue_digest(settings, built, channel)
     return built.week, chart, channel
 
 
 @task(name="upload-file", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE)
+      timeout_seconds=600, cache_policy=NO_CACHE)
 def upload_file(settings: Settings, content: bytes, filename: str, title: str, channel: str | None = None) -> bool:
     """Returns whether the file went to Slack (a webhook cannot take files)."""
     from llm_vitals.tasks.alerts import secret_token

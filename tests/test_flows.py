@@ -103,3 +103,52 @@ def test_monthly_review_flow_publishes_the_review(tmp_path, prefect_harness, mon
     assert (tmp_path / "reviews" / "llm-vitals-review-2026-10.html").exists()
     artifact = Artifact.get("monthly-review")
     assert artifact is not None and "Monthly checklist" in artifact.data
+
+
+def test_sources_ingest_in_parallel_task_runs_that_take_turns_writing(tmp_path, prefect_harness, monkeypatch):
+    """Three sources, three task runs submitted together: three batches, the same calls as one batch."""
+    from prefect.client.orchestration import get_client
+
+    from llm_vitals import db, pipeline
+    from llm_vitals.flows.monitor import monitor
+    from llm_vitals.settings import Settings
+    from llm_vitals.tasks.writer import WRITER_LIMIT
+    from tests.conftest import generated_records, write_jsonl
+
+    monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", "")
+    records = generated_records(3000, days=2)
+    sources = [str(write_jsonl(tmp_path / f"s{i}.jsonl", records[i::3])) for i in range(3)]
+    monitor(sources=sources, db=str(tmp_path / "parallel.duckdb"), as_of=datetime(2026, 10, 7, tzinfo=UTC))
+    one = Settings(db=tmp_path / "one.duckdb", source=sources, data_docs_dir=None, read_copy=False)
+    pipeline.ingest_sources(one)
+    pipeline.compute_metrics(one)
+    parallel = db.connect(tmp_path / "parallel.duckdb", read_only=True)
+    single = db.connect(one.db, read_only=True)
+    try:
+        assert parallel.execute("select count(distinct batch_id) from requests").fetchall() == [(3,)]
+        calls = "select * exclude (batch_id) from requests order by request_id"
+        assert parallel.execute(calls).fetchall() == single.execute(calls).fetchall()
+        metrics = "select * from metrics order by all"
+        assert parallel.execute(metrics).fetchall() == single.execute(metrics).fetchall()
+    finally:
+        parallel.close()
+        single.close()
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(WRITER_LIMIT).limit == 1
+    assert (tmp_path / "parallel.read.duckdb").exists()
+
+
+def test_backfill_flow_replaces_a_range(tmp_path, prefect_harness, monkeypatch):
+    from llm_vitals.flows.backfill import backfill
+    from llm_vitals.flows.monitor import monitor
+    from tests.conftest import generated_records, write_jsonl
+
+    monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", "")
+    source = write_jsonl(tmp_path / "b.jsonl", generated_records(600, days=2))
+    monitor(sources=[str(source)], db=str(tmp_path / "b.duckdb"), as_of=datetime(2026, 10, 7, tzinfo=UTC))
+    batch = backfill(datetime(2026, 10, 5, tzinfo=UTC), datetime(2026, 10, 6, tzinfo=UTC), sources=[str(source)],
+                     db=str(tmp_path / "b.duckdb"))
+    con = duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True)
+    by_batch = dict(con.execute("select batch_id, count(*) from requests group by all").fetchall())
+    con.close()
+    assert set(by_batch) == {1, batch} and sum(by_batch.values()) == 600
