@@ -5,11 +5,12 @@ from datetime import datetime
 
 from prefect import flow
 
+from llm_vitals import source_config
 from llm_vitals.pipeline import CheckSummary
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
 from llm_vitals.tasks.checks import run_checks
-from llm_vitals.tasks.ingest import ingest_logs
+from llm_vitals.tasks.ingest import ingest_logs, ingest_source
 from llm_vitals.tasks.metrics import compute_metrics, publish_read_copy
 
 
@@ -21,10 +22,15 @@ def monitor(
     as_of: datetime | None = None,
 ) -> CheckSummary:
     """Runs ingest, metrics, checks and alerts; settings come from LLM_VITALS_* unless given here.
-    Each source is ingested by its own task run, submitted together; they take turns writing."""
+    Each source (of LLM_VITALS_SOURCE, else of the sources file) is ingested by its own task run,
+    submitted together; they take turns writing."""
     overrides = {name: value for name, value in {"db": db, "source": sources}.items() if value is not None}
     settings = Settings(**overrides)
-    for future in [ingest_logs.submit(settings, [source]) for source in settings.source]:
+    if settings.sources_file and not settings.source:  # one task run per named source
+        futures = [ingest_source.submit(settings, entry.name) for entry in source_config.load(settings.sources_file)]
+    else:
+        futures = [ingest_logs.submit(settings, [source]) for source in settings.source] or [ingest_logs.submit(settings)]
+    for future in futures:
         future.result()
     compute_metrics(settings, full=full_metrics)
     summary = run_checks(settings, as_of)

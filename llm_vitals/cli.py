@@ -160,12 +160,17 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     for name, handler, help_text in (
-        ("ingest", _ingest, "Ingest request logs (JSON Lines, CSV, Parquet; plain or .gz) into the database."),
+        ("ingest", _ingest, "Ingest request logs (files, OpenTelemetry spans, database tables) into the database."),
         ("monitor", _monitor, "Ingest, then recompute the metrics the new data touched."),
     ):
         sub = command(name, handler, help_text)
         sub.set_defaults(writes=True)
-        sub.add_argument("sources", nargs="*", metavar="SOURCE", help="files, folders or globs (LLM_VITALS_SOURCE)")
+        sub.add_argument("sources", nargs="*", metavar="SOURCE",
+                         help="files, folders, globs or database URLs (LLM_VITALS_SOURCE)")
+        sub.add_argument("--preset", choices=("litellm", "otel"),
+                         help="litellm: a LiteLLM_SpendLogs database; otel: OTLP/JSON span files (LLM_VITALS_PRESET)")
+        sub.add_argument("--mapping", type=Path, help="mapping file for another log shape (LLM_VITALS_MAPPING)")
+        sub.add_argument("--sources-file", type=Path, help="YAML file of named sources (LLM_VITALS_SOURCES_FILE)")
         sub.add_argument("--store-free-text", action="store_true", default=None,
                          help="keep prompt/response/messages, redacted (LLM_VITALS_STORE_FREE_TEXT)")
         sub.add_argument("--max-line-bytes", type=int, help="longest line accepted (LLM_VITALS_MAX_LINE_BYTES)")
@@ -211,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
              "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir",
-             "backfill_start", "backfill_end")
+             "backfill_start", "backfill_end", "preset", "mapping", "sources_file")
     return {name: getattr(args, name, None) for name in names}
 
 

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,10 @@ _HEAD_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file to read, with what it looked like when it was found."""
+    """One file to read, with what it looked like when it was found. A source that is not a plain
+    log file (a table, spans, a mapped shape) is kind `mapped`: `prepare` fills the temp table
+    mapped_lines with its records as contract JSON, `label` names it in source_file, and it keeps
+    its own progress (`tracked` False: not in ingested_files)."""
 
     path: str
     kind: str
@@ -38,6 +42,14 @@ class SourceFile:
     modified_at: datetime
     head_sha256: str
     ends_with_newline: bool
+    label: str | None = None
+    tracked: bool = True
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        """What `source_file` and rejected_records call this source."""
+        return self.label or self.path
 
     @property
     def appendable(self) -> bool:
@@ -62,8 +74,22 @@ class IngestSummary:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
 
-def discover(sources: list[str]) -> list[SourceFile]:
-    """Returns the log files that the sources (files, folders or globs) name, sorted by path.
+def merge(summaries: list[IngestSummary]) -> IngestSummary:
+    """Adds up the summaries of several batches (a table source's pages, several sources)."""
+    total = IngestSummary()
+    for summary in summaries:
+        total.batch_id = summary.batch_id if summary.batch_id is not None else total.batch_id
+        for name in ("files_found", "files_read", "files_unchanged", "accepted", "rejected", "duplicates",
+                     "priced_by_genai", "unpriced", "seconds"):
+            setattr(total, name, getattr(total, name) + getattr(summary, name))
+        for reason, count in summary.rejected_by_reason.items():
+            total.rejected_by_reason[reason] = total.rejected_by_reason.get(reason, 0) + count
+    return total
+
+
+def discover(sources: list[str], *, suffixes: tuple[str, ...] | None = None) -> list[SourceFile]:
+    """Returns the log files that the sources (files, folders or globs) name, sorted by path; with
+    `suffixes`, the files ending so (plain or .gz), read as JSON Lines.
 
     Raises SourceError naming a source that matches no readable log file.
     """
@@ -73,14 +99,15 @@ def discover(sources: list[str]) -> list[SourceFile]:
         )
     paths: set[str] = set()
     for source in sources:
-        matched = _expand(source)
+        matched = _expand(source, suffixes)
         if not matched:
+            names = ", ".join(suffixes) if suffixes else ".jsonl, .ndjson, .csv or .parquet"
             raise SourceError(
-                f"Source `{source}` matched no .jsonl, .ndjson, .csv or .parquet file (plain or .gz).",
+                f"Source `{source}` matched no {names} file (plain or .gz).",
                 hint="Check LLM_VITALS_SOURCE or pass a path to `llm-vitals ingest`.",
             )
         paths.update(matched)
-    return [_describe(path) for path in sorted(paths)]
+    return [_describe(path, "jsonl" if suffixes else None) for path in sorted(paths)]
 
 
 def ingest(
@@ -90,11 +117,16 @@ def ingest(
     store_free_text: bool = False,
     max_line_bytes: int = 16 * 1024 * 1024,
     replace_range: tuple[datetime, datetime] | None = None,
+    skip_stored: bool = False,
+    before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
 ) -> IngestSummary:
     """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none.
 
     With replace_range (a backfill), the files are read again from their first line and their calls
-    in [start, end) replace the ones they brought before; calls outside it are kept only if new."""
+    in [start, end) replace the ones they brought before; calls outside it are kept only if new.
+    With skip_stored, calls already stored are left out without counting as duplicates (a source
+    that re-reads an overlap on purpose). before_commit(con, batch_id) runs inside the transaction,
+    so what it records (a source's watermark) commits with the batch or not at all."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     summary = IngestSummary(files_found=len(files))
@@ -107,16 +139,20 @@ def ingest(
             db.run(con, "backfill_forget", paths=paths, range_start=replace_range[0], range_end=replace_range[1])
             done = {path: state for path, state in done.items() if path not in paths}
         for source in files:
-            already = _lines_already_read(source, done.get(source.path))
+            already = _lines_already_read(source, done.get(source.path)) if source.tracked else 0
             if already is None:
                 summary.files_unchanged += 1
                 continue
+            if source.prepare is not None:
+                source.prepare(con)
             lines_read = _ingest_file(con, source, already, batch_id, store_free_text, max_line_bytes)
-            db.run(con, "ingest_record_file", **_file_state(source, lines_read, batch_id))
+            if source.tracked:
+                db.run(con, "ingest_record_file", **_file_state(source, lines_read, batch_id))
             summary.files_read += 1
         if summary.files_read:
-            if replace_range is not None:
-                db.run(con, "backfill_skip_stored", batch_id=batch_id, range_start=replace_range[0], range_end=replace_range[1])
+            if replace_range is not None or skip_stored:
+                keep = replace_range or (None, None)
+                db.run(con, "ingest_skip_stored", batch_id=batch_id, keep_start=keep[0], keep_end=keep[1])
             db.run(con, "ingest_dedupe", batch_id=batch_id)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
@@ -124,6 +160,8 @@ def ingest(
             summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
             summary.rejected = sum(summary.rejected_by_reason.values())
             summary.seconds = time.perf_counter() - started
+            if before_commit is not None:
+                before_commit(con, batch_id)
             con.execute(
                 "insert into ingest_batches values (?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, started_at, summary.files_read, summary.accepted, summary.rejected,
@@ -145,6 +183,7 @@ def _ingest_file(
     skip = already if source.kind != "csv" else 0
     values = {
         "path": source.path,
+        "source_name": source.name,
         "skip": skip,
         "max_line_bytes": max_line_bytes,
         "batch_id": batch_id,
@@ -154,8 +193,9 @@ def _ingest_file(
     statement = sqlfiles.load("ingest_parse").replace("/* source_lines */", lines)
     try:
         con.register("price_rates", _price_rates(con, source.kind, lines, values))
-        con.execute("drop table if exists ingest_scan_errors")
-        con.execute("drop table if exists ingest_scans")
+        if source.kind != "mapped":  # a mapped source's prepare step already scanned its lines
+            con.execute("drop table if exists ingest_scan_errors")
+            con.execute("drop table if exists ingest_scans")
         # DuckDB cannot estimate a text file's row count and would build the join's hash table on the
         # file's lines; keep the small price_rates as the build side so the lines stream through.
         con.execute("set disabled_optimizers = 'build_side_probe_side'")
@@ -174,24 +214,24 @@ def _ingest_file(
     _ensure_scan_error_table(con)
     first_rowid, rows = con.execute(
         "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
-        [batch_id, source.path],
+        [batch_id, source.name],
     ).fetchall()[0]
     scan_errors = con.execute("select count(*) from ingest_scan_errors").fetchall()[0][0]
     line_offset = 1 if source.kind == "csv" else skip
     consumed = line_offset + rows + scan_errors  # physical lines (or rows) through the last one read
     if source.appendable and not source.ends_with_newline and consumed > line_offset:
         consumed -= 1  # the last line is still being written: leave it for the next run
-        _drop_line(con, batch_id, source.path, first_rowid + rows - 1, consumed + 1)
+        _drop_line(con, batch_id, source.name, first_rowid + rows - 1, consumed + 1)
     if source.kind == "csv" and already > 1:
         # CSV is re-scanned from its header; the rows read by earlier runs are dropped again here.
         con.execute(
             "delete from requests where batch_id = ? and source_file = ? and rowid - ? < ?",
-            [batch_id, source.path, first_rowid, already - 1],
+            [batch_id, source.name, first_rowid, already - 1],
         )
     db.run(
         con,
         "ingest_verdicts",
-        path=source.path,
+        source_name=source.name,
         batch_id=batch_id,
         first_rowid=first_rowid,
         line_offset=line_offset,
@@ -271,7 +311,7 @@ def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()[0][0]
 
 
-def _expand(source: str) -> list[str]:
+def _expand(source: str, suffixes: tuple[str, ...] | None = None) -> list[str]:
     candidates: list[str]
     if os.path.isdir(source):
         candidates = [str(path) for path in Path(source).rglob("*") if path.is_file()]
@@ -281,6 +321,8 @@ def _expand(source: str) -> list[str]:
         candidates = [source]
     else:
         candidates = []
+    if suffixes:
+        return [os.path.abspath(path) for path in candidates if path.lower().removesuffix(".gz").endswith(suffixes)]
     return [os.path.abspath(path) for path in candidates if _kind_of(path)]
 
 
@@ -289,7 +331,7 @@ def _kind_of(path: str) -> str | None:
     return _KINDS.get(os.path.splitext(name)[1])
 
 
-def _describe(path: str) -> SourceFile:
+def _describe(path: str, kind: str | None = None) -> SourceFile:
     stat = os.stat(path)
     with open(path, "rb") as handle:
         head = handle.read(min(_HEAD_BYTES, stat.st_size))
@@ -299,7 +341,7 @@ def _describe(path: str) -> SourceFile:
         _check_gzip(path)
     return SourceFile(
         path=path,
-        kind=_kind_of(path) or "jsonl",
+        kind=kind or _kind_of(path) or "jsonl",
         size_bytes=stat.st_size,
         modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
         head_sha256=hashlib.sha256(head).hexdigest(),

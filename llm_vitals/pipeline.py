@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llm_vitals import alerts, db, ingest, metrics
+from llm_vitals import alerts, db, ingest, metrics, source_config
 from llm_vitals.checks import CheckResult, Incident
 from llm_vitals.settings import Settings
 
@@ -16,15 +16,92 @@ if TYPE_CHECKING:
 
 
 def ingest_sources(settings: Settings, sources: list[str] | None = None) -> ingest.IngestSummary:
-    """Ingests the sources (default: settings.source) into settings.db as one batch."""
-    files = ingest.discover(sources if sources is not None else settings.source)
+    """Ingests the sources (default: settings.source, else every source of settings.sources_file).
+    Files go in one batch; a database table in one batch per page. Returns the batches' sum."""
+    locations = sources if sources is not None else settings.source
+    if not locations and settings.sources_file:
+        return ingest.merge([ingest_named(settings, entry.name) for entry in source_config.load(settings.sources_file)])
     con = _connect(settings)
     try:
-        return ingest.ingest(
-            con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes
-        )
+        return ingest.merge(_ingest_locations(con, settings, locations))
     finally:
         con.close()
+
+
+def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
+    """Ingests one named source of settings.sources_file."""
+    from llm_vitals.errors import ConfigError
+
+    entries = {entry.name: entry for entry in source_config.load(settings.sources_file)} if settings.sources_file else {}
+    if name not in entries:
+        raise ConfigError(f"No source named {name!r} in the sources file {settings.sources_file}.",
+                          hint="Check LLM_VITALS_SOURCES_FILE and the source's name.")
+    entry = entries[name]
+    spec_name = entry.mapping or entry.preset or ("otel" if entry.kind == "otel" else None)
+    con = _connect(settings)
+    try:
+        if entry.kind == "sql":
+            spec = _mapping(spec_name, entry.name)
+            defaults = {**spec.source, **{k: v for k, v in {"table": entry.table, "query": entry.query, "watermark":
+                        entry.watermark, "key": entry.key}.items() if v is not None}}
+            if entry.query:
+                defaults.pop("table", None)
+            return ingest.merge(_ingest_table(con, settings, entry.location(), spec, defaults))
+        files = _files(settings, [entry.location()], otel=entry.kind == "otel", spec_name=spec_name)
+        return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
+                             skip_stored=bool(spec_name))
+    finally:
+        con.close()
+
+
+def _ingest_locations(con, settings: Settings, locations: list[str]) -> list[ingest.IngestSummary]:
+    from llm_vitals import sql_source
+
+    urls = [location for location in locations if sql_source.is_url(location)]
+    paths = [location for location in locations if not sql_source.is_url(location)]
+    spec_name = str(settings.mapping) if settings.mapping else settings.preset
+    summaries = []
+    if paths or not urls:
+        otel = settings.preset == "otel"
+        files = _files(settings, paths, otel=otel, spec_name=spec_name)
+        # a mapped file is re-read whole when it grows: the calls already stored are not duplicates
+        summaries.append(ingest.ingest(con, files, store_free_text=settings.store_free_text,
+                                       max_line_bytes=settings.max_line_bytes, skip_stored=otel or bool(spec_name)))
+    for url in urls:
+        spec = _mapping(spec_name, "a database URL")
+        summaries += _ingest_table(con, settings, url, spec, dict(spec.source))
+    return summaries
+
+
+def _ingest_table(con, settings: Settings, url: str, spec, where: dict) -> list[ingest.IngestSummary]:
+    from llm_vitals import sql_source
+
+    source = sql_source.table_source(url, spec, page_rows=settings.sql_page_rows,
+                                     lookback_seconds=settings.sql_lookback_seconds, **where)
+    return sql_source.ingest_table(con, source, store_free_text=settings.store_free_text,
+                                   max_line_bytes=settings.max_line_bytes)
+
+
+def _files(settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None) -> list[ingest.SourceFile]:
+    from llm_vitals import sources
+
+    if otel:
+        return sources.otel_files(paths, _mapping(spec_name or "otel", "spans"), max_line_bytes=settings.max_line_bytes,
+                                  store_free_text=settings.store_free_text)
+    if spec_name:
+        return sources.mapped_files(paths, _mapping(spec_name, "files"), max_line_bytes=settings.max_line_bytes,
+                                    store_free_text=settings.store_free_text)
+    return ingest.discover(paths)
+
+
+def _mapping(spec_name: str | None, what: str):
+    from llm_vitals import mapping
+    from llm_vitals.errors import ConfigError
+
+    if not spec_name:
+        raise ConfigError(f"Reading {what} needs a preset or a mapping.",
+                          hint="Add --preset litellm (LiteLLM_SpendLogs) or --mapping FILE.yaml.")
+    return mapping.load(spec_name)
 
 
 def compute_metrics(settings: Settings, *, full: bool = False) -> metrics.MetricsSummary:

@@ -18,6 +18,17 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Files, folders or globs to ingest (comma-separated in the environment variable).",
     )
+    sources_file: Path | None = Field(
+        None, description="YAML file of named sources (kind, location, preset or mapping), read when no source is given."
+    )
+    preset: Literal["litellm", "otel"] | None = Field(
+        None, description="Read the sources as LiteLLM_SpendLogs (a database URL) or OpenTelemetry GenAI spans (OTLP/JSON files)."
+    )
+    mapping: Path | None = Field(None, description="A mapping file (YAML) that turns the sources' own shape into the contract.")
+    sql_page_rows: int = Field(250_000, ge=1, description="Rows of a database source read and stored per batch.")
+    sql_lookback_seconds: float = Field(
+        600.0, ge=0, description="A database source re-reads this long before its watermark, for rows committed late."
+    )
     store_free_text: bool = Field(
         False,
         description="Store prompt/response/messages, with e-mail addresses, phone and card numbers and API keys redacted.",
@@ -87,7 +98,8 @@ class Settings(BaseSettings):
         token = self.slack_bot_token or self.slack_token_secret_block
         return bool((token and (self.slack_channel or self.slack_channels_by_severity)) or self.slack_webhook_url)
 
-    @field_validator("data_docs_dir", "thresholds", "slack_channel", "slack_bot_token", "slack_webhook_url", mode="before")
+    @field_validator("data_docs_dir", "thresholds", "slack_channel", "slack_bot_token", "slack_webhook_url",
+                     "sources_file", "mapping", "preset", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -4,7 +4,10 @@
 -- Calls with tokens but no cost_usd are priced here from the registered relation price_rates (one
 -- row per provider, model, 30-minute bucket and input-token tier, built from genai-prices): exact
 -- DECIMAL arithmetic, rounded to 1e-12 USD.
--- Parameters: $path, $batch_id, $store_free_text, plus those of the source_lines query spliced in.
+-- The source_lines query gives `raw` (a line's text) and `extra` (NULL for files; a mapped source's
+-- attributes as a JSON object, kept beside the line so that the line itself stays plain and fast).
+-- Parameters: $source_name (what source_file records), $batch_id, $store_free_text, plus those of
+-- the source_lines query spliced in ($path: the file read).
 insert into requests (
     request_id, started_at, route, model, status, latency_ms, provider, tenant, user_role, task_id,
     task_success, ttft_ms, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
@@ -21,6 +24,7 @@ parsed as (
     -- One typed parse per line, like DuckDB's own read_json. A value of the wrong type parses as NULL.
     select
         raw,
+        extra,
         case when starts_with(ltrim(raw), '{') then try(json_transform(raw, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "route": "VARCHAR", "model": "VARCHAR",
             "status": "VARCHAR", "latency_ms": "DOUBLE", "provider": "VARCHAR", "tenant": "VARCHAR",
@@ -46,6 +50,7 @@ counted as (
     -- with the value as written and the fields outside the contract.
     select
         raw,
+        extra,
         t,
         t is not null and strlen(replace(raw, ':null', '')) - strlen(replace(replace(raw, ':null', ''), ':', ''))
             - (strlen(t.timestamp) - strlen(replace(t.timestamp, ':', ''))) = (
@@ -68,6 +73,7 @@ counted as (
 typed as (
     select
         raw,
+        extra,
         t,
         is_plain,
         case when t is not null and not is_plain then json_transform(raw, '{
@@ -88,6 +94,7 @@ typed as (
 valued as (
     select
         raw,
+        extra,
         is_plain,
         v,
         coalesce(t.request_id, v.request_id) as request_id,
@@ -241,7 +248,8 @@ final as (
         tool_schema_version,
         temperature,
         error_type,
-        case when reject_reason is null and not is_plain then nullif(json_merge_patch(raw, '{
+        case when reject_reason is null and extra is not null then extra::json
+             when reject_reason is null and not is_plain then nullif(json_merge_patch(raw, '{
             "request_id": null, "timestamp": null, "route": null, "model": null, "status": null,
             "latency_ms": null, "provider": null, "tenant": null, "user_role": null, "task_id": null,
             "task_success": null, "ttft_ms": null, "input_tokens": null, "output_tokens": null,
@@ -259,10 +267,19 @@ final as (
                 'response', redact_free_text(raw ->> '$.response'),
                 'messages', redact_free_text((raw -> '$.messages')::varchar)
             ) end as free_text,
-        $path as source_file,
+        $source_name as source_file,
         $batch_id as batch_id,
         reject_reason as _reject_reason,
-        case when reject_reason is not null then left(raw, 2048) end as _raw_line
+        -- a rejected line is kept as read, less its free text (redacted instead when free text is kept)
+        case when reject_reason is not null then left(case
+            when not is_plain and v is null then raw   -- not a JSON object: as read
+            when (raw -> '$.prompt') is null and (raw -> '$.response') is null and (raw -> '$.messages') is null then raw
+            when $store_free_text then json_merge_patch(raw, json_object(
+                'prompt', redact_free_text(raw ->> '$.prompt'),
+                'response', redact_free_text(raw ->> '$.response'),
+                'messages', redact_free_text((raw -> '$.messages')::varchar)))::varchar
+            else json_merge_patch(raw, '{"prompt": null, "response": null, "messages": null}')::varchar
+        end, 2048) end as _raw_line
     from checked
     left join price_rates as rates
         on reject_reason is null

@@ -1,5 +1,6 @@
--- ingest_price_keys_rows.sql: as ingest_price_keys_jsonl.sql, for CSV and Parquet files, whose rows
--- the source_lines query spliced in below turns into JSON object texts.
+-- ingest_price_keys_rows.sql: as ingest_price_keys_jsonl.sql, for CSV and Parquet files and mapped
+-- sources, whose rows the source_lines query spliced in below turns into JSON object texts (a mapped
+-- JSON Lines file passes its unreadable lines through as they are: they are skipped here).
 -- Parameters: $path, $skip, $max_line_bytes.
 with source_lines as (
     /* source_lines */
@@ -9,5 +10,5 @@ select distinct
     raw ->> '$.provider' as provider,
     raw ->> '$.model' as model,
     time_bucket(interval 30 minutes, try_cast(raw ->> '$.timestamp' as timestamptz)) as bucket_start,
-from source_lines
+from (select raw from source_lines where starts_with(ltrim(raw), '{') and json_valid(raw))
 where (raw ->> '$.cost_usd') is null and (raw ->> '$.model') is not null and bucket_start is not null

@@ -193,3 +193,12 @@ create table if not exists metric_cells (
     evaluated_calls              bigint,
     passed_evals                 bigint
 );
+
+create table if not exists source_watermarks (
+    -- how far each table source has been read (llm_vitals/sql_source.py): the last (watermark, key)
+    -- of its last committed page, written in the same transaction as that page's calls
+    source     varchar primary key,   -- the source's name (its URL without password, and its table)
+    watermark  varchar not null,      -- the watermark column's value, as the database printed it
+    tie_key    varchar not null,      -- the key column's value of the same row
+    updated_at timestamptz not null
+);

@@ -23,6 +23,16 @@ def ingest_logs(settings: Settings, sources: list[str] | None = None) -> IngestS
     return summary
 
 
+@task(name="ingest-source", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=transient_only,
+      timeout_seconds=2 * 3600, cache_policy=NO_CACHE, log_prints=True)
+def ingest_source(settings: Settings, name: str) -> IngestSummary:
+    """Ingests one named source of the sources file (a table: page by page, each page a batch)."""
+    with single_writer():
+        summary = pipeline.ingest_named(settings, name)
+    print(f"{name}: " + report.ingest_text(summary))
+    return summary
+
+
 @task(name="backfill-range", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=transient_only,
       timeout_seconds=4 * 3600, cache_policy=NO_CACHE, log_prints=True)
 def backfill_range(settings: Settings, start: datetime, end: datetime,

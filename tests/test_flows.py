@@ -152,3 +152,25 @@ def test_backfill_flow_replaces_a_range(tmp_path, prefect_harness, monkeypatch):
     by_batch = dict(con.execute("select batch_id, count(*) from requests group by all").fetchall())
     con.close()
     assert set(by_batch) == {1, batch} and sum(by_batch.values()) == 600
+
+
+def test_monitor_flow_reads_the_sources_file_one_task_run_per_source(tmp_path, prefect_harness, monkeypatch):
+    from llm_vitals.flows.monitor import monitor
+    from tests.conftest import generated_records, write_jsonl
+    from tests.test_sources_otel import _calls, _spans
+
+    (tmp_path / "spans").mkdir()
+    _spans(tmp_path / "spans" / "t.json", _calls(40, seed=9))
+    write_jsonl(tmp_path / "app.jsonl", generated_records(60, days=1))
+    (tmp_path / "sources.yaml").write_text(f"""
+sources:
+  - {{name: traces, kind: otel, path: {tmp_path / 'spans'}}}
+  - {{name: app, kind: files, path: {tmp_path / 'app.jsonl'}}}
+""")
+    monkeypatch.setenv("LLM_VITALS_SOURCES_FILE", str(tmp_path / "sources.yaml"))
+    monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", "")
+    monitor(db=str(tmp_path / "s.duckdb"), as_of=datetime(2026, 10, 6, tzinfo=UTC))
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    batches = con.execute("select count(distinct batch_id), count(*) from requests").fetchall()[0]
+    con.close()
+    assert batches == (2, 100)

@@ -162,6 +162,19 @@ def test_free_text_is_dropped_by_default_and_redacted_when_asked(tmp_path):
     assert json.loads(stored)["prompt"] == "contact [EMAIL] or [PHONE], card [CARD], key [API_KEY]"
 
 
+def test_a_rejected_line_keeps_no_free_text(tmp_path):
+    secret = "my card is 4111 1111 1111 1111"
+    path = write_jsonl(tmp_path / "r.jsonl", [record(status="weird", prompt=secret, messages=[{"content": secret}])])
+    con = db.connect(tmp_path / "off.duckdb")
+    _ingest(con, path)
+    raw = con.execute("select raw from rejected_records").fetchall()[0][0]
+    assert "4111" not in raw and json.loads(raw)["status"] == "weird" and "prompt" not in json.loads(raw)
+    con = db.connect(tmp_path / "on.duckdb")
+    _ingest(con, path, store_free_text=True)
+    raw = con.execute("select raw from rejected_records").fetchall()[0][0]
+    assert "4111" not in raw and json.loads(raw)["prompt"] == "my card is [CARD]"
+
+
 def test_genai_prices_cost_equals_calc_price_per_call(tmp_path, db_path):
     calls = [
         record(request_id=f"p{i}", provider=provider, model=model, input_tokens=tokens, output_tokens=out,

@@ -1,0 +1,279 @@
+"""Mappings: turn any log shape into the request-log contract, as one DuckDB projection.
+
+A mapping file (YAML) says, for each contract field, where its value comes from:
+
+    fields:
+      request_id: id                          # a column (or, for JSON Lines, a top-level key)
+      route: metadata.route                   # a path into a JSON column: dots, [0], ["dotted.key"]
+      model: {first_of: [response_model, request_model]}
+      timestamp: {from: start_ns, epoch: ns}  # epoch numbers (s, ms, us, ns) or timestamp text
+      latency_ms: {duration_ms: [startTime, endTime]}      # end - start, timestamps or epochs
+      ttft_ms: {from: ttft_seconds, scale: 1000}           # unit conversion
+      status:                                  # value maps, ordered cases, defaults
+        case:
+          - {from: 'attributes["error.type"]', equals: timeout, value: timeout}
+          - {from: 'attributes["error.type"]', present: true, value: error}
+        else: ok
+      tenant: {from: team, map: {acme-prod: acme}, default: unknown}
+      provider: {const: openai}
+    attributes: [api_base, call_type]          # source columns kept in the `attributes` JSON
+
+Column names and paths come from the mapping file (configuration, never from logs): names are
+checked and quoted as identifiers; paths, constants and map values are bound as parameters. The
+result has one JSON object per source record, which the ingest then parses and validates like any
+other line, so a record the mapping cannot fill is rejected with the contract field it lacks.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from llm_vitals.errors import ConfigError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_$-]*)|\[(\d+)\]|\["([^"\\]+)"\]')
+_EPOCH_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_FREE_TEXT = ("prompt", "response", "messages")
+_SPEC_KEYS = {"from", "first_of", "const", "duration_ms", "case", "else", "map", "default", "scale", "epoch"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated mapping: one spec per contract field, and the source columns kept as attributes."""
+
+    name: str
+    fields: dict[str, Any]
+    attributes: tuple[str, ...] = ()
+    source: dict[str, Any] = field(default_factory=dict)  # a table source's defaults: table, watermark, key
+
+
+def load(path_or_preset: str | Path) -> Mapping:
+    """Loads a mapping file, or a preset by name (`litellm`, `otel`); raises ConfigError naming the problem."""
+    text_path = str(path_or_preset)
+    preset = files("llm_vitals").joinpath("presets", f"{text_path}.yaml")
+    source = preset if "/" not in text_path and preset.is_file() else Path(text_path)
+    try:
+        raw = yaml.safe_load(source.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"Mapping {text_path!r} is neither a file nor a preset.",
+                          hint="Give a YAML file path, or one of the presets: litellm, otel.") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Mapping {text_path} is not valid YAML: {exc}") from None
+    return parse(raw, name=text_path)
+
+
+def parse(raw: object, *, name: str = "mapping") -> Mapping:
+    """Validates a mapping's parsed YAML."""
+    contract = _contract()
+    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
+        raise ConfigError(f"Mapping {name} needs a `fields:` section mapping contract fields to sources.")
+    unknown = sorted(set(raw) - {"fields", "attributes", "description", "source"})
+    if unknown:
+        raise ConfigError(f"Mapping {name}: unknown section(s) {', '.join(unknown)}.",
+                          hint="Use `fields:`, `attributes:`, `source:` (table, watermark, key) and `description:`.")
+    source = raw.get("source") or {}
+    if not isinstance(source, dict) or set(source) - {"table", "query", "watermark", "key"}:
+        raise ConfigError(f"Mapping {name}: `source:` takes table (or query), watermark and key.")
+    fields = raw["fields"]
+    for field_name, spec in fields.items():
+        if field_name not in contract and field_name not in _FREE_TEXT:
+            raise ConfigError(f"Mapping {name}: field {field_name!r} is not in the request-log contract.",
+                              hint="Map to the contract's names (README: The request-log contract); keep others with `attributes:`.")
+        _check_spec(name, field_name, spec)
+    missing = [f for f in ("request_id", "timestamp", "route", "model", "status", "latency_ms") if f not in fields]
+    if missing:
+        raise ConfigError(f"Mapping {name}: required contract field(s) {', '.join(missing)} are not mapped.",
+                          hint="Map each from a column or path, or set a constant with {const: ...}.")
+    attributes = raw.get("attributes") or []
+    if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
+        raise ConfigError(f"Mapping {name}: `attributes:` must be a list of source columns or paths.")
+    for ref in attributes:
+        reference(ref, field=f"attributes: {ref}")
+        if attribute_name(ref) in contract or attribute_name(ref) in _FREE_TEXT:
+            raise ConfigError(f"Mapping {name}: attribute {ref!r} is named like a contract field; map it under `fields:`.")
+    return Mapping(name, dict(fields), tuple(attributes), dict(source))
+
+
+def projection(mapping: Mapping, *, record: str | None = None, free_text: bool = False) -> tuple[str, str, list[object]]:
+    """Returns two SELECT-list expressions and their positional parameters: the contract fields as
+    one JSON object text per record, and the kept attributes as a JSON object (NULL without any).
+    Sources are the relation's columns, or with `record` keys of that one JSON column. Free text
+    (prompt, response, messages) is read only when `free_text`; the ingest then redacts it. A value
+    that does not convert stays text, so the contract check rejects the record naming the field and
+    the value, instead of the mapping dropping it."""
+    params: list[object] = []
+    pairs = [f"{_quote_literal(name)}, {_field(name, spec, record, params)}" for name, spec in mapping.fields.items()
+             if free_text or name not in _FREE_TEXT]
+    kept = [f"{_quote_literal(attribute_name(ref))}, {_text(ref, record, params)}" for ref in mapping.attributes]
+    extra = f"json_object({', '.join(kept)})::varchar" if kept else "null::varchar"
+    return "json_object(" + ", ".join(pairs) + ")::varchar", extra, params
+
+
+def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
+    """The source columns the mapping reads (a table source selects only these), in a stable order."""
+    refs: list[str] = list(mapping.attributes)
+    for name, spec in mapping.fields.items():
+        if name in _FREE_TEXT and not free_text:
+            continue
+        spec = spec if isinstance(spec, dict) else {"from": spec}
+        refs += ([spec["from"]] if "from" in spec else []) + list(spec.get("first_of", [])) + list(spec.get("duration_ms", []))
+        refs += [arm["from"] for arm in spec.get("case", [])]
+    return list(dict.fromkeys(reference(ref, field=ref)[0] for ref in refs))
+
+
+def attribute_name(ref: str) -> str:
+    """The key a kept attribute gets: the quoted key of a last ["dotted.key"] step, else the reference."""
+    last = re.search(r'\["([^"\\]+)"\]$', ref)
+    return last.group(1) if last else ref
+
+
+def reference(text: str, *, field: str) -> tuple[str, str | None]:
+    """Splits a source reference into (column, JSON path or None); raises ConfigError naming the field."""
+    match = _NAME.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ConfigError(f"Mapping field {field}: {text!r} is not a column name or path.",
+                          hint='Write column, column.key.sub, column[0] or column["dotted.key"].')
+    column, rest, path = match.group(0), text[match.end():], "$"
+    while rest:
+        step = _STEP.match(rest)
+        if not step:
+            raise ConfigError(f"Mapping field {field}: cannot read the path {text!r} after {column!r}.",
+                              hint='Use .key, [0] or ["dotted.key"] steps.')
+        key, index, quoted = step.groups()
+        path += f".{key}" if key else f"[{index}]" if index else '."' + quoted + '"'
+        rest = rest[step.end():]
+    return column, (None if path == "$" else path)
+
+
+def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
+    kind = _contract().get(field_name, "string")
+    spec = spec if isinstance(spec, dict) else {"from": spec}
+    if "const" in spec:
+        return f"{_param(params, json.dumps(spec['const']))}::json"
+    if "duration_ms" in spec:
+        start, end = (_text(ref, record, params) for ref in spec["duration_ms"])
+        if spec.get("epoch"):  # exact integer arithmetic on the epoch numbers
+            value = f"(try_cast({end} as hugeint) - try_cast({start} as hugeint)) / {_EPOCH_PER_SECOND[spec['epoch']] / 1000}"
+        else:
+            value = f"(epoch_ns(try_cast({end} as timestamptz)) - epoch_ns(try_cast({start} as timestamptz))) / 1e6"
+        return _as_json(_scaled(f"({value})::double", spec, params), kind)
+    if "case" in spec:
+        value = _case(spec, record, params)
+    elif "first_of" in spec:
+        value = "coalesce(" + ", ".join(_text(ref, record, params) for ref in spec["first_of"]) + ")"
+    else:
+        value = _text(spec["from"], record, params)
+    if "map" in spec:  # mapped values are replaced; others pass through (and the contract judges them)
+        keys = _param(params, [str(k) for k in spec["map"]])
+        values = _param(params, [None if v is None else str(v) for v in spec["map"].values()])
+        value = f"coalesce(map_from_entries(list_zip({keys}::varchar[], {values}::varchar[]))[{value}], {value})"
+    if "default" in spec:
+        value = f"coalesce({value}, {_param(params, str(spec['default']))})"
+    if kind == "timestamp":
+        return _timestamp(value, spec.get("epoch"))
+    if "scale" in spec:  # a value that is not a number stays as it was, for the contract check to name
+        value = f"coalesce({_scaled(f'try_cast({value} as double)', spec, params)}::varchar, {value})"
+    return _as_json(value, kind)
+
+
+def _as_json(value: str, kind: str) -> str:
+    """Text to the JSON the contract expects; what does not convert stays a JSON string."""
+    if kind == "string":
+        return value
+    target = {"number": "double", "integer": "double", "boolean": "boolean"}[kind]
+    return f"coalesce(try_cast({value} as {target})::json, to_json({value}::varchar))"
+
+
+def _timestamp(text: str, epoch: str | None) -> str:
+    """RFC 3339 in UTC from timestamp text (no offset: UTC) or epoch numbers; unreadable: the text."""
+    if epoch:
+        instant = f"make_timestamp((try_cast({text} as hugeint) * 1000000 // {_EPOCH_PER_SECOND[epoch]})::bigint)::timestamptz"
+    else:
+        instant = f"try_cast({text} as timestamptz)"
+    return f"coalesce(to_json(strftime({instant} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')), to_json({text}))"
+
+
+def _case(spec: dict, record: str | None, params: list) -> str:
+    arms = []
+    for arm in spec["case"]:
+        source = _text(arm["from"], record, params)
+        if "equals" in arm:
+            condition = f"{source} = {_param(params, str(arm['equals']))}"
+        elif arm.get("present", True):
+            condition = f"coalesce({source}, '') <> ''"
+        else:
+            condition = f"coalesce({source}, '') = ''"
+        arms.append(f"when {condition} then {_param(params, str(arm['value']))}")
+    otherwise = _param(params, None if spec.get("else") is None else str(spec["else"]))
+    return "case " + " ".join(arms) + f" else {otherwise}::varchar end"
+
+
+def _text(ref: str, record: str | None, params: list) -> str:
+    """The referenced value as text, NULL when absent; a JSON object or array as its JSON text."""
+    column, path = reference(ref, field=ref)
+    if record is not None:  # every reference is a path into the one JSON record column
+        json_path = _param(params, "$." + column + (path[1:] if path else ""))
+        return f"json_extract_string({_quote_ident(record)}, {json_path})"
+    if path is None:
+        return f"{_quote_ident(column)}::varchar"
+    return f"json_extract_string({_quote_ident(column)}::varchar, {_param(params, path)})"
+
+
+def _scaled(value: str, spec: dict, params: list) -> str:
+    if "scale" not in spec:
+        return value
+    return f"({value} * {_param(params, float(spec['scale']))})"
+
+
+def _param(params: list, value: object) -> str:
+    """Appends a bound value; returns its placeholder ($1, $2, ...), which may be used more than once."""
+    params.append(value)
+    return f"${len(params)}"
+
+
+def _check_spec(name: str, field_name: str, spec: Any) -> None:
+    where = f"Mapping {name}, field {field_name}"
+    if isinstance(spec, str):
+        reference(spec, field=field_name)
+        return
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expected a column, a path or a mapping of options, got {spec!r}.")
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)}.",
+                          hint="Options: " + ", ".join(sorted(_SPEC_KEYS)) + ".")
+    sources = [key for key in ("from", "first_of", "const", "duration_ms", "case") if key in spec]
+    if len(sources) != 1:
+        raise ConfigError(f"{where}: give exactly one of from, first_of, const, duration_ms, case.")
+    if "duration_ms" in spec and (not isinstance(spec["duration_ms"], list) or len(spec["duration_ms"]) != 2):
+        raise ConfigError(f"{where}: duration_ms takes [start, end].")
+    if "case" in spec:
+        for arm in spec["case"]:
+            if not isinstance(arm, dict) or "from" not in arm or "value" not in arm:
+                raise ConfigError(f"{where}: each case needs `from` and `value` (and `equals` or `present`).")
+            reference(arm["from"], field=field_name)
+    for ref in ([spec["from"]] if "from" in spec else []) + spec.get("first_of", []) + spec.get("duration_ms", []):
+        reference(ref, field=field_name)
+    if "epoch" in spec and spec["epoch"] not in _EPOCH_PER_SECOND:
+        raise ConfigError(f"{where}: epoch {spec['epoch']!r} is not a unit.", hint="Use s, ms, us or ns.")
+    if "map" in spec and not isinstance(spec["map"], dict):
+        raise ConfigError(f"{where}: map must be a mapping of source value to contract value.")
+
+
+def _contract() -> dict[str, str]:
+    schema = json.loads(files("llm_vitals").joinpath("request_log.schema.json").read_text())
+    return {name: ("timestamp" if prop.get("format") == "date-time" else prop["type"])
+            for name, prop in schema["properties"].items()}
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

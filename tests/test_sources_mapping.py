@@ -1,0 +1,110 @@
+"""Mapping files: any JSON Lines or CSV shape into the contract, with clear errors."""
+
+import json
+
+import pytest
+
+from llm_vitals import db, mapping, pipeline
+from llm_vitals.cli import main
+from llm_vitals.errors import ConfigError
+from llm_vitals.settings import Settings
+
+MAPPING = """
+fields:
+  request_id: id
+  timestamp: {from: started, epoch: ms}
+  latency_ms: {from: timing.seconds, scale: 1000}
+  route: {const: code-assistant}
+  model: {first_of: [llm.served_model, llm.model]}
+  status: {from: outcome, map: {success: ok, throttled: rate_limited, deadline: timeout}}
+  input_tokens: usage.in
+  output_tokens: usage.out
+  tenant: {from: org, default: unknown}
+  task_id: session
+  prompt_version: 'labels["prompt.version"]'
+  cost_usd: usage.cost
+attributes: [region]
+"""
+
+
+def _settings(tmp_path, mapping_file) -> Settings:
+    return Settings(db=tmp_path / "m.duckdb", data_docs_dir=None, read_copy=False, mapping=mapping_file)
+
+
+def test_a_jsonl_shape_is_mapped_field_by_field(tmp_path):
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    lines = [
+        {"id": "a", "started": 1790000000123, "timing": {"seconds": 1.25}, "llm": {"model": "gpt-4o"}, "outcome": "success",
+         "usage": {"in": 100, "out": 20, "cost": 0.0015}, "org": "acme", "session": "s1", "labels": {"prompt.version": "v3"},
+         "region": "eu"},
+        {"id": "b", "started": 1790000001000, "timing": {"seconds": 0.5}, "llm": {"model": "gpt-4o", "served_model": "gpt-4o-2024-08-06"},
+         "outcome": "throttled", "usage": {"in": 5, "out": 0}},
+        {"id": "c", "started": 1790000002000, "timing": {"seconds": 2}, "llm": {"model": "gpt-4o"}, "outcome": "exploded"},
+        "not json at all",
+        {"id": "d", "started": "yesterday", "timing": {"seconds": "fast"}, "llm": {"model": "gpt-4o"}, "outcome": "deadline"},
+    ]
+    (tmp_path / "logs.jsonl").write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    summary = pipeline.ingest_sources(_settings(tmp_path, tmp_path / "m.yaml"), [str(tmp_path / "logs.jsonl")])
+    assert (summary.accepted, summary.rejected) == (2, 3)
+    con = db.connect(tmp_path / "m.duckdb", read_only=True)
+    rows = con.execute("select request_id, started_at::varchar, latency_ms, route, model, status, input_tokens, output_tokens,"
+                       " tenant, task_id, prompt_version, cost_usd::double, attributes from requests order by 1").fetchall()
+    rejected = con.execute("select line_no, reason from rejected_records order by 1").fetchall()
+    con.close()
+    assert rows[0][:12] == ("a", "2026-09-21 14:13:20.123+00", 1250.0, "code-assistant", "gpt-4o", "ok", 100, 20, "acme",
+                            "s1", "v3", 0.0015)
+    assert json.loads(rows[0][12]) == {"region": "eu"}
+    assert rows[1][:10] == ("b", "2026-09-21 14:13:21+00", 500.0, "code-assistant", "gpt-4o-2024-08-06", "rate_limited",
+                            5, 0, "unknown", "b")
+    # errors name the line, the field and the value
+    assert rejected[0][0] == 3 and "status" in rejected[0][1] and "exploded" in rejected[0][1]
+    assert rejected[1] == (4, "line is not a JSON object")
+    assert rejected[2][0] == 5 and ("timestamp" in rejected[2][1] or "latency_ms" in rejected[2][1]), rejected
+
+
+def test_a_csv_shape_with_start_and_end_times(tmp_path):
+    (tmp_path / "m.yaml").write_text("""
+fields:
+  request_id: call
+  timestamp: begin
+  latency_ms: {duration_ms: [begin, finish]}
+  route: feature
+  model: engine
+  status: {case: [{from: error, present: true, value: error}], else: ok}
+""")
+    (tmp_path / "calls.csv").write_text(
+        "call,begin,finish,feature,engine,error\n"
+        "x1,2026-10-05T10:00:00Z,2026-10-05T10:00:01.5Z,search,claude-sonnet-4-5,\n"
+        "x2,2026-10-05 10:00:02+02:00,2026-10-05 10:00:02.25+02:00,search,claude-sonnet-4-5,overloaded\n")
+    assert main(["ingest", str(tmp_path / "calls.csv"), "--mapping", str(tmp_path / "m.yaml"),
+                 "--db", str(tmp_path / "m.duckdb")]) == 0
+    con = db.connect(tmp_path / "m.duckdb", read_only=True)
+    rows = con.execute("select request_id, started_at::varchar, latency_ms, status from requests order by 1").fetchall()
+    con.close()
+    assert rows == [("x1", "2026-10-05 10:00:00+00", 1500.0, "ok"), ("x2", "2026-10-05 08:00:02+00", 250.0, "error")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("fields: {request_id: id}", "required contract field(s) timestamp, route, model, status, latency_ms are not mapped"),
+    ("fields: {request_id: id, timestamp: t, route: r, model: m, status: s, latency_ms: l, colour: c}",
+     "field 'colour' is not in the request-log contract"),
+    ("fields: {request_id: 'id;drop', timestamp: t, route: r, model: m, status: s, latency_ms: l}",
+     "Mapping field request_id: cannot read the path 'id;drop' after 'id'"),
+    ("fields: {request_id: id, timestamp: {from: t, epoch: days}, route: r, model: m, status: s, latency_ms: l}",
+     "field timestamp: epoch 'days' is not a unit"),
+    ("fields: {request_id: id, timestamp: t, route: {from: r, const: x}, model: m, status: s, latency_ms: l}",
+     "field route: give exactly one of from, first_of, const, duration_ms, case"),
+])
+def test_mapping_errors_name_the_field(text, message):
+    import yaml
+
+    with pytest.raises(ConfigError) as error:
+        mapping.parse(yaml.safe_load(text), name="m.yaml")
+    assert message in str(error.value)
+
+
+def test_presets_load_and_a_missing_mapping_says_what_to_do(tmp_path, capsys):
+    assert mapping.load("litellm").source["table"] == "LiteLLM_SpendLogs"
+    assert "gen_ai.request.model" in json.dumps(mapping.load("otel").fields)
+    assert main(["ingest", str(tmp_path), "--mapping", str(tmp_path / "nope.yaml"), "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert "is neither a file nor a preset" in capsys.readouterr().err

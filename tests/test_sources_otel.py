@@ -1,0 +1,133 @@
+"""OpenTelemetry GenAI spans, made by the real opentelemetry-sdk and written as OTLP/JSON by
+OpenTelemetry's own file exporter, ingested with the `otel` preset; the metrics equal the values
+the test put in."""
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from opentelemetry.exporter.otlp.json.file.trace_exporter import FileSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import Status, StatusCode
+
+from llm_vitals import db, pipeline
+from llm_vitals.cli import main
+from llm_vitals.settings import Settings
+from tests import reference
+
+START_NS = int(datetime(2026, 10, 5, 9, tzinfo=UTC).timestamp()) * 10**9
+
+
+def _spans(path, calls: list[dict]) -> None:
+    """Writes one span per call, with GenAI attributes, through the OTLP/JSON file exporter."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "support-app", "service.version": "2026.10.1"}))
+    provider.add_span_processor(SimpleSpanProcessor(FileSpanExporter(str(path))))
+    tracer = provider.get_tracer("llm-app")
+    for call in calls:
+        attributes = {
+            "gen_ai.operation.name": "chat",
+            ("gen_ai.system" if call["old_names"] else "gen_ai.provider.name"): "openai",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.response.model": call["model"],
+            ("gen_ai.usage.prompt_tokens" if call["old_names"] else "gen_ai.usage.input_tokens"): call["input"],
+            ("gen_ai.usage.completion_tokens" if call["old_names"] else "gen_ai.usage.output_tokens"): call["output"],
+            "gen_ai.usage.cache_read.input_tokens": call["cached"],
+            "gen_ai.response.finish_reasons": ["stop"],
+            "gen_ai.conversation.id": call["conversation"],
+            "app.route": call["route"],
+            "app.tenant": call["tenant"],
+            "app.prompt_version": call["version"],
+        }
+        span = tracer.start_span("chat " + call["model"], start_time=call["start_ns"], attributes=attributes)
+        if call["error"]:
+            span.set_attribute("error.type", call["error"])
+            span.set_status(Status(StatusCode.ERROR, "failed"))
+        span.end(end_time=call["start_ns"] + call["duration_ns"])
+    with tracer.start_as_current_span("GET /health"):  # not an LLM call: no gen_ai.* attributes
+        pass
+    provider.shutdown()
+
+
+def _calls(n: int, seed: int, offset: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    return [{
+        "start_ns": START_NS + (offset + i) * 7_000_000_000 + rng.randrange(10**9),
+        "duration_ns": rng.randrange(50, 9000) * 1_000_000 + rng.randrange(1000) * 1000,  # microsecond steps
+        "model": rng.choice(["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"]),
+        "input": rng.randrange(10, 3000), "output": rng.randrange(1, 800), "cached": rng.choice([0, 0, 128]),
+        "conversation": f"conv-{(offset + i) // 3}", "route": rng.choice(["extract", "chat"]),
+        "tenant": rng.choice(["acme", "globex"]), "version": rng.choice(["v1", "v2"]),
+        "error": rng.choices([None, "timeout", "429", "openai.APIError"], [85, 5, 5, 5])[0],
+        "old_names": rng.random() < 0.3,
+    } for i in range(n)]
+
+
+def _expected_status(call: dict) -> str:
+    return {None: "ok", "timeout": "timeout", "429": "rate_limited"}.get(call["error"], "error")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(db=tmp_path / "otel.duckdb", data_docs_dir=None, read_copy=False, preset="otel")
+
+
+def test_genai_spans_become_calls_with_the_values_put_in(tmp_path, settings):
+    calls = _calls(600, seed=1)
+    (tmp_path / "spans").mkdir()
+    _spans(tmp_path / "spans" / "traces.json", calls)
+    summary = pipeline.ingest_sources(settings, [str(tmp_path / "spans")])
+    assert (summary.accepted, summary.rejected) == (600, 0)  # the /health span is not an LLM call
+    con = db.connect(settings.db, read_only=True)
+    rows = con.execute(
+        "select started_at, latency_ms, route, model, provider, status, input_tokens, output_tokens,"
+        " cached_input_tokens, task_id, tenant, prompt_version, release, error_type from requests order by started_at"
+    ).fetchall()
+    con.close()
+    for row, call in zip(rows, sorted(calls, key=lambda c: c["start_ns"])):
+        assert row[0] == datetime.fromtimestamp(call["start_ns"] // 1000 / 10**6, UTC)
+        assert row[1] == call["duration_ns"] / 10**6  # exact: microsecond steps, integer arithmetic
+        assert row[2:13] == (call["route"], call["model"], "openai", _expected_status(call), call["input"],
+                             call["output"], call["cached"], call["conversation"], call["tenant"], call["version"],
+                             "2026.10.1")
+        assert row[13] == call["error"]
+
+
+def test_metrics_from_spans_equal_the_reference_on_the_values_put_in(tmp_path, settings):
+    (tmp_path / "spans").mkdir()
+    calls = _calls(900, seed=2)
+    _spans(tmp_path / "spans" / "a.json", calls)
+    pipeline.ingest_sources(settings, [str(tmp_path / "spans")])
+    pipeline.compute_metrics(settings)
+    con = db.connect(settings.db, read_only=True)
+    got = dict(((segment, metric), (value, n)) for segment, metric, value, n in con.execute(
+        "select segment, metric, value, sample_size from metrics where grain = 'day' and dimension = 'route'"
+        " and metric in ('latency_p95_ms', 'timeout_rate', 'rate_limit_rate', 'error_rate', 'requests')").fetchall())
+    con.close()
+    for route in ("extract", "chat"):
+        mine = [c for c in calls if c["route"] == route]
+        ok = [c["duration_ns"] / 10**6 for c in mine if c["error"] is None]
+        p95, n = got[(route, "latency_p95_ms")]
+        assert n == len(ok) and reference.quantile(ok, 0.95) == p95
+        assert got[(route, "timeout_rate")] == (sum(c["error"] == "timeout" for c in mine) / len(mine), len(mine))
+        assert got[(route, "rate_limit_rate")] == (sum(c["error"] == "429" for c in mine) / len(mine), len(mine))
+        assert got[(route, "error_rate")] == (sum(c["error"] is not None for c in mine) / len(mine), len(mine))
+
+
+def test_new_spans_are_ingested_once(tmp_path, settings):
+    (tmp_path / "spans").mkdir()
+    _spans(tmp_path / "spans" / "a.json", _calls(100, seed=3))
+    first = pipeline.ingest_sources(settings, [str(tmp_path / "spans")])
+    _spans(tmp_path / "spans" / "a.json", _calls(50, seed=4, offset=100))  # the exporter appends
+    _spans(tmp_path / "spans" / "b.json", _calls(30, seed=5, offset=200))
+    second = pipeline.ingest_sources(settings, [str(tmp_path / "spans")])
+    again = pipeline.ingest_sources(settings, [str(tmp_path / "spans")])
+    assert (first.accepted, second.accepted, second.duplicates, again.accepted) == (100, 80, 0, 0)
+
+
+def test_the_cli_reads_spans_with_the_otel_preset(tmp_path, capsys):
+    (tmp_path / "spans").mkdir()
+    _spans(tmp_path / "spans" / "t.json", _calls(20, seed=6))
+    assert main(["ingest", str(tmp_path / "spans"), "--preset", "otel", "--db", str(tmp_path / "c.duckdb")]) == 0
+    assert "accepted              20" in capsys.readouterr().out

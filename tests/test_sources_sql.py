@@ -1,0 +1,188 @@
+"""Database sources against a real PostgreSQL: LiteLLM_SpendLogs with LiteLLM's own column names,
+read incrementally (watermark, key tie-break, lookback), a query failing mid-stream, the password
+kept out of everything, and a sources file read by the monitor command."""
+
+import json
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from llm_vitals import db, pipeline
+from llm_vitals.cli import main
+from llm_vitals.errors import SourceError
+from llm_vitals.settings import Settings
+from tests.postgres import PASSWORD, Postgres
+
+DDL = (Path(__file__).parent / "cases" / "litellm_spendlogs.sql").read_text()
+T0 = datetime(2026, 10, 5, 9, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = Postgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def spendlogs(postgres):
+    postgres.sql('drop table if exists "LiteLLM_SpendLogs"')
+    postgres.sql(DDL)
+    return postgres
+
+
+def _rows(n: int, seed: int, start: datetime, prefix: str = "r") -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        begin = start + timedelta(milliseconds=rng.randrange(0, 3_600_000))
+        failed = rng.random() < 0.1
+        code = rng.choice(["429", "408", "500"]) if failed else None
+        rows.append({
+            "request_id": f"{prefix}{i:05d}", "call_type": "acompletion", "spend": round(rng.uniform(0, 0.02), 6),
+            "prompt_tokens": rng.randrange(10, 4000), "completion_tokens": rng.randrange(0, 900), "startTime": begin,
+            "endTime": begin + timedelta(milliseconds=rng.randrange(80, 20_000)),
+            "completionStartTime": None if failed else begin + timedelta(milliseconds=rng.randrange(20, 80)),
+            "model": rng.choice(["gpt-4o-mini", "claude-3-5-haiku-20241022"]), "custom_llm_provider": "openai",
+            "metadata": json.dumps({"error_information": {"error_code": code, "error_class": "Timeout" if code == "408" else "APIError"}}
+                                   if failed else {"user_api_key_alias": "support-bot"}),
+            "request_tags": json.dumps([rng.choice(["extract", "chat"])] if rng.random() < 0.8 else []),
+            "team_id": rng.choice(["team-a", "team-b", None]), "session_id": rng.choice([None, f"s{i // 2}"]),
+            "status": "failure" if failed else "success",
+            "messages": json.dumps([{"role": "user", "content": "mail me at jane@example.com"}]),
+        })
+    return rows
+
+
+def _insert(server: Postgres, rows: list[dict]) -> None:
+    columns = list(rows[0])
+    with server.connect() as con, con.cursor() as cur:
+        with cur.copy(f'COPY "LiteLLM_SpendLogs" ({", ".join(chr(34) + c + chr(34) for c in columns)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+def _expected(row: dict) -> tuple:
+    code = json.loads(row["metadata"]).get("error_information", {}).get("error_code")
+    status = "ok" if row["status"] == "success" else {"429": "rate_limited", "408": "timeout"}.get(code, "error")
+    tags = json.loads(row["request_tags"])
+    return (row["request_id"], row["startTime"], (row["endTime"] - row["startTime"]) / timedelta(milliseconds=1),
+            tags[0] if tags else ("support-bot" if status == "ok" else "acompletion"), row["model"], status,
+            row["prompt_tokens"], row["completion_tokens"], Decimal(str(row["spend"])), row["team_id"],
+            row["session_id"] or row["request_id"])
+
+
+def _stored(path) -> list[tuple]:
+    con = db.connect(path, read_only=True)
+    try:
+        return con.execute(
+            "select request_id, (started_at at time zone 'UTC'), latency_ms, route, model, status, input_tokens,"
+            " output_tokens, cost_usd, tenant, task_id from requests order by request_id").fetchall()
+    finally:
+        con.close()
+
+
+def _settings(tmp_path, **extra) -> Settings:
+    return Settings(**({"db": tmp_path / "sql.duckdb", "data_docs_dir": None, "read_copy": False, "preset": "litellm",
+                        "sql_page_rows": 150} | extra))
+
+
+def test_litellm_spendlogs_is_read_incrementally_with_no_row_lost_or_doubled(spendlogs, tmp_path):
+    first = _rows(500, seed=1, start=T0)
+    _insert(spendlogs, first)
+    settings = _settings(tmp_path)
+    summary = pipeline.ingest_sources(settings, [spendlogs.url])
+    assert (summary.accepted, summary.rejected, summary.duplicates) == (500, 0, 0)
+    assert _stored(settings.db) == sorted(_expected(r) for r in first)
+
+    con = db.connect(settings.db, read_only=True)
+    mark, tie = con.execute("select watermark, tie_key from source_watermarks").fetchall()[0]
+    con.close()
+    last = max(first, key=lambda r: (r["startTime"], r["request_id"]))
+    assert (mark, tie) == (last["startTime"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3].rstrip("0").rstrip("."), last["request_id"])
+
+    later = _rows(200, seed=2, start=T0 + timedelta(hours=1), prefix="s")
+    equal = _rows(1, seed=3, start=T0, prefix="a-equal")[0] | {"startTime": last["startTime"], "completionStartTime": None,
+                                                                 "endTime": last["startTime"] + timedelta(seconds=1)}
+    late = _rows(1, seed=4, start=T0, prefix="b-late")[0] | {"startTime": last["startTime"] - timedelta(minutes=2), "completionStartTime": None,
+                                                               "endTime": last["startTime"]}
+    _insert(spendlogs, later + [equal, late])
+    again = pipeline.ingest_sources(settings, [spendlogs.url])
+    assert (again.accepted, again.duplicates) == (202, 0)
+    assert _stored(settings.db) == sorted(_expected(r) for r in first + later + [equal, late])
+    assert pipeline.ingest_sources(settings, [spendlogs.url]).accepted == 0
+
+
+def test_a_query_that_fails_mid_stream_leaves_no_partial_batch(spendlogs, tmp_path):
+    _insert(spendlogs, _rows(400, seed=5, start=T0))
+    settings = _settings(tmp_path, sql_page_rows=10_000)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"""
+sources:
+  - name: failing
+    kind: sql
+    url: {spendlogs.url}
+    preset: litellm
+    query: 'select * from "LiteLLM_SpendLogs" where 1 / (case when prompt_tokens > 3900 then 0 else 1 end) = 1'
+""")
+    with pytest.raises(SourceError) as error:
+        pipeline.ingest_sources(settings.model_copy(update={"sources_file": sources}), [])
+    assert "division by zero" in str(error.value) and PASSWORD not in str(error.value)
+    con = db.connect(settings.db, read_only=True)
+    assert con.execute("select (select count(*) from requests), (select count(*) from source_watermarks),"
+                       " (select count(*) from ingest_batches)").fetchall() == [(0, 0, 0)]
+    con.close()
+
+
+def test_the_password_never_reaches_errors_output_or_tables(spendlogs, tmp_path, capsys):
+    _insert(spendlogs, _rows(50, seed=6, start=T0))
+    path = tmp_path / "secret.duckdb"
+    assert main(["ingest", spendlogs.url, "--preset", "litellm", "--db", str(path)]) == 0
+    wrong = spendlogs.url.replace(PASSWORD, PASSWORD + "-wrong")
+    assert main(["ingest", wrong, "--preset", "litellm", "--db", str(path)]) == 2
+    out = capsys.readouterr()
+    assert "password authentication failed" in out.err
+    assert PASSWORD not in out.out + out.err and "***" in out.err
+    con = db.connect(path, read_only=True)
+    tables = con.execute("select table_name, column_name from information_schema.columns where data_type in ('VARCHAR', 'JSON')").fetchall()
+    for table, column in tables:
+        hits = con.execute(f'select count(*) from "{table}" where "{column}"::varchar like ?', [f"%{PASSWORD}%"]).fetchall()[0][0]
+        assert hits == 0, (table, column)
+    assert con.execute("select count(*) from requests where free_text is not null").fetchall() == [(0,)]  # prompts not kept
+    con.close()
+
+
+def test_a_sources_file_names_several_sources_for_the_monitor(spendlogs, tmp_path, monkeypatch, capsys):
+    _insert(spendlogs, _rows(120, seed=7, start=T0))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "app.jsonl").write_text(json.dumps({"request_id": "f1", "timestamp": "2026-10-05T09:30:00Z", "route": "chat",
+                                                "model": "gpt-4o-mini", "status": "ok", "latency_ms": 321}) + "\n")
+    monkeypatch.setenv("LITELLM_DATABASE_URL", spendlogs.url)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"""
+sources:
+  - name: gateway
+    kind: sql
+    url_env: LITELLM_DATABASE_URL
+    preset: litellm
+    schedule: every 15 minutes
+  - name: app-logs
+    kind: files
+    path: {logs}
+""")
+    path = tmp_path / "many.duckdb"
+    assert main(["monitor", "--sources-file", str(sources), "--db", str(path)]) == 0
+    con = db.connect(path, read_only=True)
+    by_source = con.execute("select source_file like 'postgresql%', count(*) from requests group by all order by 1").fetchall()
+    con.close()
+    assert by_source == [(False, 1), (True, 120)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - {name: x, kind: sql, preset: litellm}\n")
+    assert main(["ingest", "--sources-file", str(bad), "--db", str(path)]) == 2
+    assert "source 'x'" in capsys.readouterr().err
