@@ -158,7 +158,7 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
     if "duration_ms" in spec:
         start, end = (_text(ref, record, params) for ref in spec["duration_ms"])
         if spec.get("epoch"):  # exact integer arithmetic on the epoch numbers
-            value = f"(try_cast({end} as hugeint) - try_cast({start} as hugeint)) / {_EPOCH_PER_SECOND[spec['epoch']] / 1000}"
+            value = f"(try_cast({end} as hugeint) - try_cast({start} as hugeint)) * 1000 / {_EPOCH_PER_SECOND[spec['epoch']]}"
         else:
             value = f"(epoch_ns(try_cast({end} as timestamptz)) - epoch_ns(try_cast({start} as timestamptz))) / 1e6"
         return _as_json(_scaled(f"({value})::double", spec, params), kind)

@@ -8,6 +8,7 @@ from functools import partial
 import duckdb
 
 from llm_vitals import db, ingest, mapping, sqlfiles
+from llm_vitals.errors import SourceError
 
 OTEL_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -44,8 +45,6 @@ def fill_mapped_lines(con: duckdb.DuckDBPyConnection, spec: mapping.Mapping, *, 
     try:
         con.execute(statement, params)
     except duckdb.Error as exc:
-        from llm_vitals.errors import SourceError
-
         raise SourceError(f"Mapping {spec.name} could not be applied: {str(exc).splitlines()[0]}",
                           hint="Check the mapping's column names against the source.") from exc
 

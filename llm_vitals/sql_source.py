@@ -19,7 +19,7 @@ import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -78,9 +78,9 @@ def table_source(url: str, spec: mapping.Mapping, *, table: str | None = None, q
     for label, name in (("table", table), ("watermark column", watermark), ("key column", key)):
         if name is not None and not _QUALIFIED.fullmatch(name):
             raise ConfigError(f"The {label} {name!r} is not a plain (optionally schema-qualified) name.")
-    values = {"watermark": watermark, "key": key, "page_rows": page_rows}
-    source = TableSource(url, spec, table, query, **{k: v for k, v in values.items() if v is not None})
-    return source if lookback_seconds is None else TableSource(**{**source.__dict__, "lookback": timedelta(seconds=lookback_seconds)})
+    values = {"watermark": watermark, "key": key, "page_rows": page_rows,
+              "lookback": None if lookback_seconds is None else timedelta(seconds=lookback_seconds)}
+    return TableSource(url, spec, table, query, **{k: v for k, v in values.items() if v is not None})
 
 
 def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_free_text: bool = False,
@@ -149,9 +149,9 @@ def _read_page(engine: sa.Engine, source: TableSource, path: Path, *, start: str
                     writer.writerow(result.keys())
                     for rows in result.partitions(10_000):
                         writer.writerows(rows)
-    except (sa.exc.SQLAlchemyError, OSError, Exception) as exc:  # the driver's own errors, too
-        if isinstance(exc, SourceError):
-            raise
+    except SourceError:
+        raise
+    except Exception as exc:  # SQLAlchemy's, the driver's and the file's errors alike: scrubbed, one line
         raise SourceError(f"Reading {source.name} failed: {source.scrub(_first_line(exc))}",
                           hint="Check the URL, the table and the column names; nothing of this page was stored.") from None
 
@@ -201,7 +201,7 @@ def _last_row(con: duckdb.DuckDBPyConnection, source: TableSource) -> tuple[str,
 def _ingest_page(con, source: TableSource, path: Path, last: tuple[str, str], store_free_text: bool,
                  max_line_bytes: int) -> ingest.IngestSummary:
     """Ingests the page in temp table source_records as one batch, with its watermark."""
-    page = ingest.SourceFile(path=str(path), kind="mapped", size_bytes=path.stat().st_size, modified_at=_now(),
+    page = ingest.SourceFile(path=str(path), kind="mapped", size_bytes=path.stat().st_size, modified_at=datetime.now(UTC),
                              head_sha256="", ends_with_newline=True, label=source.name, tracked=False,
                              prepare=partial(_prepare_page, spec=source.spec, store_free_text=store_free_text))
     save = partial(_save_watermark, source=source, last=last)
@@ -224,12 +224,6 @@ def _rows_in(con: duckdb.DuckDBPyConnection) -> int:
 
 def _ident(name: str) -> str:
     return '"' + name.split(".")[-1].replace('"', '""') + '"'
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _first_line(exc: BaseException) -> str:
