@@ -72,10 +72,20 @@ class Server:
         return done.stdout
 
     def get(self, path: str):
-        return httpx.get(f"{self.api}{path}", timeout=10).raise_for_status().json()
+        return self._request("GET", path)
 
     def post(self, path: str, body: dict):
-        return httpx.post(f"{self.api}{path}", json=body, timeout=10).raise_for_status().json()
+        return self._request("POST", path, body)
+
+    def _request(self, method: str, path: str, body: dict | None = None):
+        """One API call, retried like Prefect's own client does while the server answers 503 or 429
+        (its SQLite database is briefly locked while the scheduler and two workers write to it)."""
+        for attempt in range(12):
+            response = httpx.request(method, f"{self.api}{path}", json=body, timeout=30)
+            if response.status_code not in (429, 503):
+                return response.raise_for_status().json()
+            time.sleep(min(0.5 * 2**attempt, 5))
+        return response.raise_for_status().json()
 
     def deployment(self, name: str) -> dict:
         return self.get(f"/deployments/name/{name}/{name}")  # each flow is named like its deployment
