@@ -3,7 +3,8 @@
 A regression is a count-based rate in one segment, this week against last. The segment's calls are
 split by each version dimension. Each version is tested against its own rate last week, or against
 the segment's when it is new this week (a rollout: the only kind of version *change*):
-  - new versions that got worse carry the rise: name them, with when they rolled out;
+  - new versions that got worse carry the rise: name them, with when they rolled out (when several
+    rollouts each carry it, the one with the fewest calls: the most specific);
   - no version got worse, but traffic moved toward versions that were already worse: a mix shift;
   - versions that were already there got worse: not version-related, naming where it concentrates
     (one model degrading; an outage that spans prompt versions).
@@ -81,8 +82,11 @@ def attribute(
             continue
         if changed and rise > 0:
             excess = sum(s.k_now - s.n_now * before for s in changed)
-            if excess >= carried_share * rise and (best is None or excess > best[0]):
-                best = (excess, dimension, changed)
+            calls = sum(s.n_now for s in changed)
+            # of the rollouts that carry the rise, the most specific (fewest calls) explains it: a
+            # release on every route also carries the calls of a prompt version rolled out inside it
+            if excess >= carried_share * rise and (best is None or (calls, -excess) < best[0]):
+                best = ((calls, -excess), dimension, changed)
     if best is not None:
         _, dimension, worse = best
         others = [s for s in by_dimension[dimension] if s not in worse]

@@ -49,3 +49,16 @@ def test_a_rise_across_every_version_is_not_version_related():
     result = attribute("timeout_rate", "all calls", 50, 1000, 10, 1000, splits)
     assert result.kind == "not_version_related"
     assert "not version-related" in result.text
+
+
+def test_a_prompt_rollout_inside_a_release_rollout_is_named_not_the_release():
+    """A release reached every call of the route the same week; prompt v8 reached a third of them
+    and carries the whole rise. The release's calls include v8's, so it carries the rise too."""
+    splits = [
+        Split("prompt_version", "v7", k_now=12, n_now=1000, k_before=10, n_before=1000),
+        Split("prompt_version", "v8", k_now=45, n_now=500, k_before=0, n_before=0, first_seen=ROLLOUT),
+        Split("release", "r1", k_now=5, n_now=500, k_before=10, n_before=1000),
+        Split("release", "r2", k_now=52, n_now=1000, k_before=0, n_before=0, first_seen=ROLLOUT),  # v8's 45 and 7 more
+    ]
+    result = attribute("parser_failure_rate", "route extract", 57, 1500, 10, 1000, splits)
+    assert (result.kind, result.dimension, result.values) == ("version", "prompt_version", ("v8",))
