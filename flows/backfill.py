@@ -10,11 +10,11 @@ from llm_vitals.tasks.metrics import publish_read_copy
 
 
 @flow(name="backfill", log_prints=True)
-def backfill(start: datetime, end: datetime, sources: list[str] | None = None, db: str | None = None) -> int:
-    """Replaces the calls in [start, end) with what the sources hold now and recomputes every window
-    of the range; running it again changes nothing. Returns the batch id."""
-    overrides = {name: value for name, value in {"db": db, "source": sources}.items() if value is not None}
-    settings = Settings(**overrides)
+def backfill(start: datetime, end: datetime, sources: list[str] | None = None) -> int:
+    """Replaces the calls in [start, end) with what the sources (default: LLM_VITALS_SOURCE) hold now
+    and recomputes every window of the range; running it again changes nothing. Returns the batch id.
+    The database and every other setting come from the worker's environment."""
+    settings = Settings(**({"source": sources} if sources is not None else {}))
     ingested, _ = backfill_range(settings, start, end)
     publish_read_copy(settings)
     return ingested.batch_id

@@ -46,8 +46,8 @@ def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
                         entry.watermark, "key": entry.key}.items() if v is not None}}
             if entry.query:
                 defaults.pop("table", None)
-            return ingest.merge(_ingest_table(con, settings, entry.location(), spec, defaults))
-        files = _files(settings, [entry.location()], otel=entry.kind == "otel", spec_name=spec_name)
+            return ingest.merge(_ingest_table(con, settings, entry.location(settings.source_urls), spec, defaults))
+        files = _files(settings, [entry.location(settings.source_urls)], otel=entry.kind == "otel", spec_name=spec_name)
         return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
                              skip_stored=bool(spec_name))
     finally:

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     sources_file: Path | None = Field(
         None, description="YAML file of named sources (kind, location, preset or mapping), read when no source is given."
     )
+    source_urls: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Database URLs by name, JSON: {"gateway": "postgresql+psycopg://..."}; a sources file refers to them by url_secret.',
+    )
     preset: Literal["litellm", "otel"] | None = Field(
         None, description="Read the sources as LiteLLM_SpendLogs (a database URL) or OpenTelemetry GenAI spans (OTLP/JSON files)."
     )

@@ -4,7 +4,7 @@ schedule hint, read by `llm-vitals ingest`/`monitor` and the monitor flow (LLM_V
     sources:
       - name: gateway
         kind: sql                       # sql, files or otel
-        url_env: LITELLM_DATABASE_URL   # or url: postgresql+psycopg://llm@db/litellm
+        url_secret: gateway             # the URL is LLM_VITALS_SOURCE_URLS["gateway"] (a secret setting)
         preset: litellm
         schedule: every 15 minutes      # a hint for people; the deployment's schedule runs it
       - name: app-logs
@@ -16,12 +16,11 @@ schedule hint, read by `llm-vitals ingest`/`monitor` and the monitor flow (LLM_V
         path: /var/otel/exports/
 """
 
-import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
 
 from llm_vitals.errors import ConfigError
 
@@ -34,7 +33,7 @@ class SourceEntry(BaseModel):
     name: str
     kind: Literal["sql", "files", "otel"]
     url: str | None = None
-    url_env: str | None = None
+    url_secret: str | None = None
     path: str | None = None
     table: str | None = None
     query: str | None = None
@@ -46,23 +45,22 @@ class SourceEntry(BaseModel):
 
     @model_validator(mode="after")
     def _where(self) -> "SourceEntry":
-        if self.kind == "sql" and (self.url is None) == (self.url_env is None):
-            raise ValueError("a sql source needs exactly one of url and url_env")
+        if self.kind == "sql" and (self.url is None) == (self.url_secret is None):
+            raise ValueError("a sql source needs exactly one of url and url_secret")
         if self.kind != "sql" and not self.path:
             raise ValueError(f"a {self.kind} source needs a path (file, folder or glob)")
         return self
 
-    def location(self) -> str:
-        """The URL (read from url_env when given) or the path."""
+    def location(self, source_urls: dict[str, SecretStr]) -> str:
+        """The path, or the URL: given, or the one named by url_secret in the settings' source_urls."""
         if self.kind != "sql":
             return str(self.path)
-        if self.url_env:
-            value = os.environ.get(self.url_env)
-            if not value:
-                raise ConfigError(f"Source {self.name!r}: environment variable {self.url_env} is not set.",
-                                  hint="Set it to the database URL on the machine that runs the ingest.")
-            return value
-        return str(self.url)
+        if self.url_secret is None:
+            return str(self.url)
+        if self.url_secret not in source_urls:
+            raise ConfigError(f"Source {self.name!r}: no URL named {self.url_secret!r} in LLM_VITALS_SOURCE_URLS.",
+                              hint='Set it as JSON on the machine that runs the ingest: {"' + self.url_secret + '": "postgresql+psycopg://..."}.')
+        return source_urls[self.url_secret].get_secret_value()
 
 
 def load(path: Path) -> list[SourceEntry]:

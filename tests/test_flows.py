@@ -146,8 +146,8 @@ def test_backfill_flow_replaces_a_range(tmp_path, prefect_harness, monkeypatch):
     monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", "")
     source = write_jsonl(tmp_path / "b.jsonl", generated_records(600, days=2))
     monitor(sources=[str(source)], db=str(tmp_path / "b.duckdb"), as_of=datetime(2026, 10, 7, tzinfo=UTC))
-    batch = backfill(datetime(2026, 10, 5, tzinfo=UTC), datetime(2026, 10, 6, tzinfo=UTC), sources=[str(source)],
-                     db=str(tmp_path / "b.duckdb"))
+    monkeypatch.setenv("LLM_VITALS_DB", str(tmp_path / "b.duckdb"))
+    batch = backfill(datetime(2026, 10, 5, tzinfo=UTC), datetime(2026, 10, 6, tzinfo=UTC), sources=[str(source)])
     con = duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True)
     by_batch = dict(con.execute("select batch_id, count(*) from requests group by all").fetchall())
     con.close()

@@ -163,13 +163,13 @@ def test_a_sources_file_names_several_sources_for_the_monitor(spendlogs, tmp_pat
     logs.mkdir()
     (logs / "app.jsonl").write_text(json.dumps({"request_id": "f1", "timestamp": "2026-10-05T09:30:00Z", "route": "chat",
                                                 "model": "gpt-4o-mini", "status": "ok", "latency_ms": 321}) + "\n")
-    monkeypatch.setenv("LITELLM_DATABASE_URL", spendlogs.url)
+    monkeypatch.setenv("LLM_VITALS_SOURCE_URLS", json.dumps({"gateway": spendlogs.url}))
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"""
 sources:
   - name: gateway
     kind: sql
-    url_env: LITELLM_DATABASE_URL
+    url_secret: gateway
     preset: litellm
     schedule: every 15 minutes
   - name: app-logs
