@@ -88,7 +88,7 @@ def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_f
     """Ingests the rows added since the last run, page by page; returns one summary per page. While
     DuckDB stores one page, the database already writes the next one (a second file, one thread)."""
     summaries = []
-    engine = sa.create_engine(source.url, pool_pre_ping=False)
+    engine = _engine(source)
     try:
         with tempfile.TemporaryDirectory(prefix="llm-vitals-table-") as folder, ThreadPoolExecutor(1) as reader:
             files = [Path(folder) / "page-a.csv", Path(folder) / "page-b.csv"]
@@ -115,6 +115,14 @@ def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_f
     finally:
         engine.dispose()
     return summaries
+
+
+def _engine(source: TableSource) -> sa.Engine:
+    try:
+        return sa.create_engine(source.url)
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigError(f"Cannot open {source.name}: its database driver is not installed ({source.scrub(str(exc))}).",
+                          hint="Install the driver SQLAlchemy names for this URL (PostgreSQL: psycopg, installed with llm-vitals).") from None
 
 
 def _lookback_start(con: duckdb.DuckDBPyConnection, source: TableSource) -> str | None:

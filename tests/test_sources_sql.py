@@ -186,3 +186,9 @@ sources:
     bad.write_text("sources:\n  - {name: x, kind: sql, preset: litellm}\n")
     assert main(["ingest", "--sources-file", str(bad), "--db", str(path)]) == 2
     assert "source 'x'" in capsys.readouterr().err
+
+
+def test_a_url_whose_driver_is_missing_says_what_to_install(tmp_path, capsys):
+    assert main(["ingest", "mysql://app:hunter2@127.0.0.1:1/llm", "--preset", "litellm", "--db", str(tmp_path / "x.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "its database driver is not installed" in err and "hunter2" not in err and "Traceback" not in err
