@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -13,6 +14,7 @@ from llm_vitals import sqlfiles
 from llm_vitals.errors import DatabaseBusyError, DatabaseError
 
 LOCK_POLL_SECONDS = 0.5
+T = TypeVar("T")
 
 
 def connect(
@@ -29,16 +31,24 @@ def connect(
     While another process holds the file, retries for up to wait_seconds (telling on_wait once), then
     raises DatabaseBusyError. Raises DatabaseError when the file cannot be opened.
     """
-    deadline = time.monotonic() + wait_seconds
+    return while_busy(lambda: _connect_once(Path(path), read_only, threads, memory_limit), wait_seconds=wait_seconds,
+                      on_wait=on_wait, waiting=lambda exc: f"{exc.args[0]} Waiting up to {wait_seconds:.0f} s for it to finish…")
+
+
+def while_busy(attempt: Callable[[], T], *, wait_seconds: float, on_wait: Callable[[str], None] | None,
+               waiting: Callable[[DatabaseBusyError], str]) -> T:
+    """Returns attempt()'s result, calling it again while it raises DatabaseBusyError for up to
+    wait_seconds; tells on_wait once (the text waiting(error) gives), then lets the last error through."""
+    deadline, told = time.monotonic() + wait_seconds, False
     while True:
         try:
-            return _connect_once(Path(path), read_only, threads, memory_limit)
+            return attempt()
         except DatabaseBusyError as exc:
             if time.monotonic() >= deadline:
                 raise
-            if on_wait is not None:
-                on_wait(f"{exc.args[0]} Waiting up to {wait_seconds:.0f} s for it to finish…")
-                on_wait = None
+            if on_wait is not None and not told:
+                on_wait(waiting(exc))
+                told = True
             time.sleep(min(LOCK_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 

@@ -92,9 +92,10 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
     regressions = [r for r in regressions if not _same_as_all(numbers, r.dimension, r.segment)]
     regressions.sort(key=lambda r: -r.impact)
     regressions = _one_per_cause(regressions)[:top]
+    usage = _usage(con, start, last)  # every segment's two weeks, read once
     for r in regressions:
-        r.finding = _finding(con, numbers, r, start, last)
-    costs = sorted(_cost_regressions(con, start, last), key=lambda r: -r.impact)[:top]
+        r.finding = _finding(con, numbers, usage, r, start, last)
+    costs = sorted(_cost_regressions(usage), key=lambda r: -r.impact)[:top]
     alerts = [tuple(row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
     quality = [tuple(row) for row in db.fetch(con, "digest_data_quality", week_start=start, week_end=end)]
     return Digest(week.upper(), start, numbers, changes, regressions, alerts, quality, costs)
@@ -193,25 +194,25 @@ def _usage(con, start, last, dimension=None, segment=None, version_dimension="no
     return out
 
 
-def _finding(con, numbers, r: Regression, start, last) -> evidence.Finding | None:
+def _finding(con, numbers, usage, r: Regression, start, last) -> evidence.Finding | None:
     """Applies the interpretation rule that fits the regression's metric and attribution."""
     a, none = r.attribution, evidence.Usage()
     if r.metric == "parser_failure_rate" and a.kind == "version":
-        usage = _usage(con, start, last, r.dimension, r.segment, a.dimension, a.values).get((r.dimension, r.segment), {})
-        return evidence.parser(", ".join(a.values), usage.get((True, True), none), usage.get((True, False), none))
+        split = _usage(con, start, last, r.dimension, r.segment, a.dimension, a.values).get((r.dimension, r.segment), {})
+        return evidence.parser(", ".join(a.values), split.get((True, True), none), split.get((True, False), none))
     if r.metric in QUALITY_DOWN:
         p95 = [numbers.get((this, r.dimension, r.segment, "latency_p95_ms"), (None, 0))[0] for this in (False, True)]
         return evidence.quality(*p95)
     if r.metric == "latency_p95_ms":
-        usage = _usage(con, start, last, r.dimension, r.segment).get((r.dimension, r.segment), {})
-        return evidence.latency(usage.get((False, False), none), usage.get((True, False), none))
+        weeks = usage.get((r.dimension, r.segment), {})
+        return evidence.latency(weeks.get((False, False), none), weeks.get((True, False), none))
     return None
 
 
-def _cost_regressions(con, start, last, min_tasks: int = 100) -> list[Regression]:
+def _cost_regressions(usage, min_tasks: int = 100) -> list[Regression]:
     """Segments (all calls, routes, tenants) whose cost rose faster than their tasks: cost per task
     (cost of the week's calls / distinct tasks among them) up by more than COST_MARGIN."""
-    out, usage = [], _usage(con, start, last)
+    out = []
     everything = usage.get(("all", "all"), {})
     for (dimension, segment), weeks in usage.items():
         before, now = weeks.get((False, False)), weeks.get((True, False))

@@ -27,6 +27,7 @@ other line, so a record the mapping cannot fill is rejected with the contract fi
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -218,10 +219,10 @@ def _text(ref: str, record: str | None, params: list) -> str:
     column, path = reference(ref, field=ref)
     if record is not None:  # every reference is a path into the one JSON record column
         json_path = _param(params, "$." + column + (path[1:] if path else ""))
-        return f"json_extract_string({_quote_ident(record)}, {json_path})"
+        return f"json_extract_string({quote_ident(record)}, {json_path})"
     if path is None:
-        return f"{_quote_ident(column)}::varchar"
-    return f"json_extract_string({_quote_ident(column)}::varchar, {_param(params, path)})"
+        return f"{quote_ident(column)}::varchar"
+    return f"json_extract_string({quote_ident(column)}::varchar, {_param(params, path)})"
 
 
 def _scaled(value: str, spec: dict, params: list) -> str:
@@ -265,13 +266,15 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
         raise ConfigError(f"{where}: map must be a mapping of source value to contract value.")
 
 
+@cache
 def _contract() -> dict[str, str]:
     schema = json.loads(files("llm_vitals").joinpath("request_log.schema.json").read_text())
     return {name: ("timestamp" if prop.get("format") == "date-time" else prop["type"])
             for name, prop in schema["properties"].items()}
 
 
-def _quote_ident(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """A name from configuration as a quoted SQL identifier (it has already matched the name pattern)."""
     return '"' + name.replace('"', '""') + '"'
 
 

@@ -19,10 +19,11 @@ def ingest_sources(settings: Settings, sources: list[str] | None = None) -> inge
     """Ingests the sources (default: settings.source, else every source of settings.sources_file).
     Files go in one batch; a database table in one batch per page. Returns the batches' sum."""
     locations = sources if sources is not None else settings.source
-    if not locations and settings.sources_file:
-        return ingest.merge([ingest_named(settings, entry.name) for entry in source_config.load(settings.sources_file)])
+    entries = source_config.load(settings.sources_file) if not locations and settings.sources_file else None
     con = _connect(settings)
     try:
+        if entries is not None:
+            return ingest.merge([_ingest_entry(con, settings, entry) for entry in entries])
         return ingest.merge(_ingest_locations(con, settings, locations))
     finally:
         con.close()
@@ -36,22 +37,24 @@ def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
     if name not in entries:
         raise ConfigError(f"No source named {name!r} in the sources file {settings.sources_file}.",
                           hint="Check LLM_VITALS_SOURCES_FILE and the source's name.")
-    entry = entries[name]
-    spec_name = entry.mapping or entry.preset or ("otel" if entry.kind == "otel" else None)
     con = _connect(settings)
     try:
-        if entry.kind == "sql":
-            spec = _mapping(spec_name, entry.name)
-            defaults = {**spec.source, **{k: v for k, v in {"table": entry.table, "query": entry.query, "watermark":
-                        entry.watermark, "key": entry.key}.items() if v is not None}}
-            if entry.query:
-                defaults.pop("table", None)
-            return ingest.merge(_ingest_table(con, settings, entry.location(settings.source_urls), spec, defaults))
-        files = _files(settings, [entry.location(settings.source_urls)], otel=entry.kind == "otel", spec_name=spec_name)
-        return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
-                             skip_stored=bool(spec_name))
+        return _ingest_entry(con, settings, entries[name])
     finally:
         con.close()
+
+
+def _ingest_entry(con, settings: Settings, entry: source_config.SourceEntry) -> ingest.IngestSummary:
+    spec_name = entry.mapping or entry.preset or ("otel" if entry.kind == "otel" else None)
+    if entry.kind != "sql":
+        return _ingest_files(con, settings, [entry.location(settings.source_urls)], otel=entry.kind == "otel",
+                             spec_name=spec_name)
+    spec = _mapping(spec_name, entry.name)
+    where = {**spec.source, **{k: v for k, v in {"table": entry.table, "query": entry.query, "watermark":
+             entry.watermark, "key": entry.key}.items() if v is not None}}
+    if entry.query:
+        where.pop("table", None)
+    return ingest.merge(_ingest_table(con, settings, entry.location(settings.source_urls), spec, where))
 
 
 def _ingest_locations(con, settings: Settings, locations: list[str]) -> list[ingest.IngestSummary]:
@@ -62,15 +65,28 @@ def _ingest_locations(con, settings: Settings, locations: list[str]) -> list[ing
     spec_name = str(settings.mapping) if settings.mapping else settings.preset
     summaries = []
     if paths or not urls:
-        otel = settings.preset == "otel"
-        files = _files(settings, paths, otel=otel, spec_name=spec_name)
-        # a mapped file is re-read whole when it grows: the calls already stored are not duplicates
-        summaries.append(ingest.ingest(con, files, store_free_text=settings.store_free_text,
-                                       max_line_bytes=settings.max_line_bytes, skip_stored=otel or bool(spec_name)))
+        summaries.append(_ingest_files(con, settings, paths, otel=settings.preset == "otel", spec_name=spec_name))
     for url in urls:
         spec = _mapping(spec_name, "a database URL")
         summaries += _ingest_table(con, settings, url, spec, dict(spec.source))
     return summaries
+
+
+def _ingest_files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None) -> ingest.IngestSummary:
+    """Files in one batch: in the contract's shape, spans, or through a mapping. A mapped file is read
+    again whole when it grows, so the calls it already brought are left out, not counted as duplicates."""
+    from llm_vitals import sources
+
+    if otel:
+        files = sources.otel_files(paths, _mapping(spec_name or "otel", "spans"), max_line_bytes=settings.max_line_bytes,
+                                   store_free_text=settings.store_free_text)
+    elif spec_name:
+        files = sources.mapped_files(paths, _mapping(spec_name, "files"), max_line_bytes=settings.max_line_bytes,
+                                     store_free_text=settings.store_free_text)
+    else:
+        files = ingest.discover(paths)
+    return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
+                         skip_stored=otel or bool(spec_name))
 
 
 def _ingest_table(con, settings: Settings, url: str, spec, where: dict) -> list[ingest.IngestSummary]:
@@ -80,18 +96,6 @@ def _ingest_table(con, settings: Settings, url: str, spec, where: dict) -> list[
                                      lookback_seconds=settings.sql_lookback_seconds, **where)
     return sql_source.ingest_table(con, source, store_free_text=settings.store_free_text,
                                    max_line_bytes=settings.max_line_bytes)
-
-
-def _files(settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None) -> list[ingest.SourceFile]:
-    from llm_vitals import sources
-
-    if otel:
-        return sources.otel_files(paths, _mapping(spec_name or "otel", "spans"), max_line_bytes=settings.max_line_bytes,
-                                  store_free_text=settings.store_free_text)
-    if spec_name:
-        return sources.mapped_files(paths, _mapping(spec_name, "files"), max_line_bytes=settings.max_line_bytes,
-                                    store_free_text=settings.store_free_text)
-    return ingest.discover(paths)
 
 
 def _mapping(spec_name: str | None, what: str):
@@ -122,7 +126,7 @@ def backfill(settings: Settings, start: datetime | None, end: datetime | None, s
     if start is None or end is None or start >= end:
         raise ConfigError(f"Backfill range [{start}, {end}) is empty or incomplete.",
                           hint="Give --start and --end (ISO 8601) with start before end.")
-    start, end = (moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (start, end))
+    start, end = _utc(start), _utc(end)
     files = ingest.discover(sources if sources is not None else settings.source)
     con = _connect(settings)
     try:
@@ -152,6 +156,11 @@ def _connect(settings: Settings):
     return con
 
 
+def _utc(moment: datetime) -> datetime:
+    """The moment in UTC; a time without an offset is read as UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
 def _tell(message: str) -> None:
     print(f"llm-vitals: {message}", file=sys.stderr, flush=True)
 
@@ -177,7 +186,7 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
     from llm_vitals import check_data, checks, thresholds as thresholds_file
 
     as_of = as_of or datetime.now(UTC)
-    as_of = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)  # a bare time is UTC
+    as_of = _utc(as_of)
     thresholds = thresholds_file.load(settings.thresholds or _packaged_thresholds())
     con = _connect(settings)
     try:

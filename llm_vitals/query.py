@@ -5,13 +5,13 @@ import datetime as dt
 import decimal
 import io
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from llm_vitals import db
 from llm_vitals.errors import DatabaseBusyError, DatabaseError, QueryRefused
 
 _ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA"}
@@ -70,23 +70,20 @@ def run_query(
 
 
 def _open(path: Path, read_copy: Path | None, wait_seconds: float, on_wait) -> duckdb.DuckDBPyConnection:
-    deadline, told = time.monotonic() + wait_seconds, False
-    while True:
+    def attempt() -> duckdb.DuckDBPyConnection:
         try:
             return _connect(path)
         except DatabaseBusyError:
-            if read_copy is not None and read_copy.exists():
-                if on_wait is not None:
-                    published = dt.datetime.fromtimestamp(read_copy.stat().st_mtime, dt.UTC)
-                    on_wait(f"{path} is being written by another process; answering from the read copy {read_copy},"
-                            f" published {published:%Y-%m-%d %H:%M:%S} UTC.")
-                return _connect(read_copy)
-            if time.monotonic() >= deadline:
+            if read_copy is None or not read_copy.exists():
                 raise
-            if on_wait is not None and not told:
-                on_wait(f"{path} is being written by another process; waiting up to {wait_seconds:.0f} s for it…")
-                told = True
-            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+            if on_wait is not None:
+                published = dt.datetime.fromtimestamp(read_copy.stat().st_mtime, dt.UTC)
+                on_wait(f"{path} is being written by another process; answering from the read copy {read_copy},"
+                        f" published {published:%Y-%m-%d %H:%M:%S} UTC.")
+            return _connect(read_copy)
+
+    return db.while_busy(attempt, wait_seconds=wait_seconds, on_wait=on_wait,
+                         waiting=lambda _: f"{path} is being written by another process; waiting up to {wait_seconds:.0f} s for it…")
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:

@@ -3,6 +3,7 @@ mapping, OpenTelemetry GenAI spans (OTLP/JSON files), and SQL tables (llm_vitals
 Each becomes a SourceFile of kind `mapped` whose prepare step fills temp table mapped_lines with
 contract JSON, in DuckDB; the ingest then validates, prices and stores it like any other file."""
 
+from dataclasses import replace
 from functools import partial
 
 import duckdb
@@ -20,7 +21,7 @@ def mapped_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: i
     for found in ingest.discover(sources):
         prepare = partial(_prepare_file, spec=spec, kind=found.kind, path=found.path, max_line_bytes=max_line_bytes,
                           store_free_text=store_free_text)
-        out.append(ingest.SourceFile(**{**_fields(found), "kind": "mapped", "prepare": prepare}))
+        out.append(replace(found, kind="mapped", prepare=prepare))
     return out
 
 
@@ -31,7 +32,7 @@ def otel_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: int
     for found in ingest.discover(sources, suffixes=OTEL_SUFFIXES):
         prepare = partial(_prepare_spans, spec=spec, path=found.path, max_line_bytes=max_line_bytes,
                           store_free_text=store_free_text)
-        out.append(ingest.SourceFile(**{**_fields(found), "kind": "mapped", "prepare": prepare}))
+        out.append(replace(found, kind="mapped", prepare=prepare))
     return out
 
 
@@ -69,8 +70,3 @@ def _prepare_spans(con: duckdb.DuckDBPyConnection, *, spec, path: str, max_line_
     con.execute("drop table if exists ingest_scan_errors")
     db.run(con, "source_otel_spans", path=path, max_line_bytes=max_line_bytes)
     fill_mapped_lines(con, spec, record_is_line=False, store_free_text=store_free_text)
-
-
-def _fields(found: ingest.SourceFile) -> dict:
-    return {name: getattr(found, name) for name in
-            ("path", "size_bytes", "modified_at", "head_sha256", "ends_with_newline")}

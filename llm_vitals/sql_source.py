@@ -202,7 +202,8 @@ def _page_statement(source: TableSource, start: str | None, after: tuple[str, st
 def _last_row(con: duckdb.DuckDBPyConnection, source: TableSource) -> tuple[str, str]:
     """The (watermark, key) of the page's last row, as the database printed them."""
     return tuple(str(v) for v in con.execute(
-        f"select {_ident(source.watermark)}::varchar, {_ident(source.key)}::varchar from source_records "
+        f"select {mapping.quote_ident(source.watermark.split('.')[-1])}::varchar,"
+        f" {mapping.quote_ident(source.key.split('.')[-1])}::varchar from source_records "
         "where rowid = (select max(rowid) from source_records)").fetchall()[0])
 
 
@@ -228,10 +229,6 @@ def _save_watermark(con: duckdb.DuckDBPyConnection, batch_id: int, *, source: Ta
 
 def _rows_in(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select count(*) from source_records").fetchall()[0][0]
-
-
-def _ident(name: str) -> str:
-    return '"' + name.split(".")[-1].replace('"', '""') + '"'
 
 
 def _first_line(exc: BaseException) -> str:
