@@ -4,7 +4,6 @@ Every line is parsed and validated in bulk by DuckDB (sql/ingest_parse.sql); Pyt
 files, decides how much of each is new, and strings the statements together.
 """
 
-import contextlib
 import glob
 import gzip
 import hashlib
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from llm_vitals import db, pricing, sqlfiles
+from llm_vitals import db, sqlfiles
 from llm_vitals.errors import DatabaseError, SourceError
 
 _KINDS = {
@@ -30,11 +29,23 @@ _HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
+class MappedLines:
+    """How a mapped source's records become lines: the source_lines query that sql/ingest_parse.sql
+    splices in (its records through the mapping `name`), the query of the price keys of its calls
+    without a cost, and the values of their $parameters."""
+
+    name: str
+    lines: str
+    price_keys: str
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """One file to read, with what it looked like when it was found. A source that is not a plain
-    log file (a table, spans, a mapped shape) is kind `mapped`: `prepare` fills the temp table
-    mapped_lines with its records as contract JSON, `label` names it in source_file, and it keeps
-    its own progress (`tracked` False: not in ingested_files)."""
+    log file (a table, spans, a mapped shape) is kind `mapped`: `prepare` puts its records in a
+    temp table where needed, `mapped` reads them through its mapping, `label` names it in
+    source_file, and it keeps its own progress (`tracked` False: not in ingested_files)."""
 
     path: str
     kind: str
@@ -45,6 +56,7 @@ class SourceFile:
     label: str | None = None
     tracked: bool = True
     prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = field(default=None, compare=False)
+    mapped: MappedLines | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -153,7 +165,8 @@ def ingest(
             if replace_range is not None or skip_stored:
                 keep = replace_range or (None, None)
                 db.run(con, "ingest_skip_stored", batch_id=batch_id, keep_start=keep[0], keep_end=keep[1])
-            db.run(con, "ingest_dedupe", batch_id=batch_id)
+            # after ingest_skip_stored (no range kept) no call of the batch is stored already
+            db.run(con, "ingest_dedupe", batch_id=batch_id, stored_left_out=skip_stored and replace_range is None)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
@@ -188,11 +201,12 @@ def _ingest_file(
         "max_line_bytes": max_line_bytes,
         "batch_id": batch_id,
         "store_free_text": store_free_text,
+        **(source.mapped.values if source.mapped else {}),
     }
-    lines = sqlfiles.load(f"ingest_lines_{source.kind}")
+    lines = source.mapped.lines if source.mapped else sqlfiles.load(f"ingest_lines_{source.kind}")
     statement = sqlfiles.load("ingest_parse").replace("/* source_lines */", lines)
     try:
-        con.register("price_rates", _price_rates(con, source.kind, lines, values))
+        db.run(con, "ingest_price_rates", rates=_price_rates(con, source, lines, values))
         if source.kind != "mapped":  # a mapped source's prepare step already scanned its lines
             con.execute("drop table if exists ingest_scan_errors")
             con.execute("drop table if exists ingest_scans")
@@ -206,11 +220,13 @@ def _ingest_file(
             f"Cannot read {source.kind} file {source.path}: {_first_line(exc)}",
             hint="Check that the file is complete and of the kind its name says; the batch was rolled back.",
         ) from exc
+    except duckdb.BinderException as exc:
+        if source.mapped is None:
+            raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
+        raise SourceError(f"Mapping {source.mapped.name} cannot read {source.name}: {_first_line(exc)}",
+                          hint="Check the mapping's column names and paths against the source.") from exc
     except duckdb.Error as exc:
         raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
-    finally:
-        with contextlib.suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
-            con.unregister("price_rates")
     _ensure_scan_error_table(con)
     first_rowid, rows = con.execute(
         "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
@@ -257,15 +273,21 @@ def _ensure_scan_error_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _price_rates(con: duckdb.DuckDBPyConnection, kind: str, lines: str, values: dict) -> object:
+def _price_rates(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str, values: dict) -> list[dict]:
     """Returns genai-prices' per-token rates for the (provider, model, 30-minute bucket) keys of
-    the file's calls that log no cost (an Arrow table, possibly empty)."""
-    if kind == "jsonl":
+    the file's calls that log no cost (possibly none)."""
+    if source.mapped is not None:
+        statement = source.mapped.price_keys
+    elif source.kind == "jsonl":
         statement = sqlfiles.load("ingest_price_keys_jsonl")
     else:
         statement = sqlfiles.load("ingest_price_keys_rows").replace("/* source_lines */", lines)
     keys = con.execute(statement, sqlfiles.parameters_for(statement, values)).fetchall()
-    return pricing.rates_table([(provider, model, bucket) for provider, model, bucket in keys])
+    if not keys:
+        return []
+    from llm_vitals import pricing  # genai-prices loads only when there is something to price
+
+    return pricing.rates_rows([(provider, model, bucket) for provider, model, bucket in keys])
 
 
 def _lines_already_read(source: SourceFile, done: tuple | None) -> int | None:

@@ -20,8 +20,9 @@ A mapping file (YAML) says, for each contract field, where its value comes from:
 
 Column names and paths come from the mapping file (configuration, never from logs): names are
 checked and quoted as identifiers; paths, constants and map values are bound as parameters. The
-result has one JSON object per source record, which the ingest then parses and validates like any
-other line, so a record the mapping cannot fill is rejected with the contract field it lacks.
+result has, per source record, every contract field as text; the ingest converts and validates
+those with the same checks as a JSON line's values (no JSON is written and parsed again), so a
+record the mapping cannot fill is rejected with the contract field it lacks.
 """
 
 import json
@@ -100,19 +101,47 @@ def parse(raw: object, *, name: str = "mapping") -> Mapping:
     return Mapping(name, dict(fields), tuple(attributes), dict(source))
 
 
-def projection(mapping: Mapping, *, record: str | None = None, free_text: bool = False) -> tuple[str, str, list[object]]:
-    """Returns two SELECT-list expressions and their positional parameters: the contract fields as
-    one JSON object text per record, and the kept attributes as a JSON object (NULL without any).
-    Sources are the relation's columns, or with `record` keys of that one JSON column. Free text
-    (prompt, response, messages) is read only when `free_text`; the ingest then redacts it. A value
-    that does not convert stays text, so the contract check rejects the record naming the field and
-    the value, instead of the mapping dropping it."""
+@dataclass(frozen=True)
+class Projection:
+    """A mapping as SQL expressions over one source record, with the values of their $map_N
+    parameters: `fields`, every contract field as text (a struct in the contract's order, NULL where
+    the mapping has nothing: the ingest reads it as it is, with no cast); `free`, the free text
+    (prompt, response, messages) as a struct, or NULL when free text is not kept; `extra`, the kept
+    attributes as a JSON object, or NULL; `price_keys`, the four fields pricing looks up (provider,
+    model, timestamp, cost_usd) as separate expressions, so that finding the calls to price
+    computes nothing else."""
+
+    fields: str
+    free: str
+    extra: str
+    price_keys: dict[str, str]
+    params: dict[str, object]
+
+    def splice(self, template: str) -> str:
+        """The template with its /* fields */, /* free */, /* extra */ and /* provider */, /* model */,
+        /* timestamp */, /* cost_usd */ placeholders replaced by these expressions."""
+        for name, expression in {"fields": self.fields, "free": self.free, "extra": self.extra, **self.price_keys}.items():
+            template = template.replace(f"/* {name} */", expression)
+        return template
+
+
+def projection(mapping: Mapping, *, record: str | None = None, free_text: bool = False) -> Projection:
+    """The mapping as expressions over the source's columns, or with `record` over the keys of that
+    one JSON column. Values stay text: the ingest converts them with the same checks as every other
+    source, so a value that does not convert is rejected naming the field and the value as the
+    mapping read it, instead of the mapping dropping it. Free text is read only when `free_text`;
+    the ingest then redacts it."""
     params: list[object] = []
-    pairs = [f"{_quote_literal(name)}, {_field(name, spec, record, params)}" for name, spec in mapping.fields.items()
-             if free_text or name not in _FREE_TEXT]
+
+    def text(name: str) -> str:
+        return f"{_field(name, mapping.fields[name], record, params) if name in mapping.fields else 'null'}::varchar"
+
+    fields = "struct_pack(" + ", ".join(f"{quote_ident(name)} := {text(name)}" for name in _contract()) + ")"
+    free = "struct_pack(" + ", ".join(f"{name} := {text(name)}" for name in _FREE_TEXT) + ")" if free_text else "null"
     kept = [f"{_quote_literal(attribute_name(ref))}, {_text(ref, record, params)}" for ref in mapping.attributes]
-    extra = f"json_object({', '.join(kept)})::varchar" if kept else "null::varchar"
-    return "json_object(" + ", ".join(pairs) + ")::varchar", extra, params
+    extra = f"json_object({', '.join(kept)})" if kept else "null::json"
+    price_keys = {name: text(name) for name in ("provider", "model", "timestamp", "cost_usd")}
+    return Projection(fields, free, extra, price_keys, {f"map_{number}": value for number, value in enumerate(params, start=1)})
 
 
 def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
@@ -152,17 +181,20 @@ def reference(text: str, *, field: str) -> tuple[str, str | None]:
 
 
 def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
+    """One contract field's value as text; what does not convert stays as the source wrote it."""
     kind = _contract().get(field_name, "string")
     spec = spec if isinstance(spec, dict) else {"from": spec}
     if "const" in spec:
-        return f"{_param(params, json.dumps(spec['const']))}::json"
+        const = spec["const"]
+        return _param(params, None if const is None else const if isinstance(const, str) else json.dumps(const))
     if "duration_ms" in spec:
         start, end = (_text(ref, record, params) for ref in spec["duration_ms"])
         if spec.get("epoch"):  # exact integer arithmetic on the epoch numbers
             value = f"(try_cast({end} as hugeint) - try_cast({start} as hugeint)) * 1000 / {_EPOCH_PER_SECOND[spec['epoch']]}"
         else:
             value = f"(epoch_ns(try_cast({end} as timestamptz)) - epoch_ns(try_cast({start} as timestamptz))) / 1e6"
-        return _as_json(_scaled(f"({value})::double", spec, params), kind)
+        # DuckDB prints a double in its shortest form that reads back to the same double
+        return f"{_scaled(f'({value})::double', spec, params)}::varchar"
     if "case" in spec:
         value = _case(spec, record, params)
     elif "first_of" in spec:
@@ -179,15 +211,7 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
         return _timestamp(value, spec.get("epoch"))
     if "scale" in spec:  # a value that is not a number stays as it was, for the contract check to name
         value = f"coalesce({_scaled(f'try_cast({value} as double)', spec, params)}::varchar, {value})"
-    return _as_json(value, kind)
-
-
-def _as_json(value: str, kind: str) -> str:
-    """Text to the JSON the contract expects; what does not convert stays a JSON string."""
-    if kind == "string":
-        return value
-    target = {"number": "double", "integer": "double", "boolean": "boolean"}[kind]
-    return f"coalesce(try_cast({value} as {target})::json, to_json({value}::varchar))"
+    return value
 
 
 def _timestamp(text: str, epoch: str | None) -> str:
@@ -196,7 +220,7 @@ def _timestamp(text: str, epoch: str | None) -> str:
         instant = f"make_timestamp((try_cast({text} as hugeint) * 1000000 // {_EPOCH_PER_SECOND[epoch]})::bigint)::timestamptz"
     else:
         instant = f"try_cast({text} as timestamptz)"
-    return f"coalesce(to_json(strftime({instant} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')), to_json({text}))"
+    return f"coalesce(strftime({instant} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'), {text})"
 
 
 def _case(spec: dict, record: str | None, params: list) -> str:
@@ -232,9 +256,13 @@ def _scaled(value: str, spec: dict, params: list) -> str:
 
 
 def _param(params: list, value: object) -> str:
-    """Appends a bound value; returns its placeholder ($1, $2, ...), which may be used more than once."""
+    """Returns the placeholder ($map_1, $map_2, ...) of a bound value, appending it unless an equal
+    value of the same type is bound already: a path read twice is then the same expression."""
+    for number, bound in enumerate(params, start=1):
+        if type(bound) is type(value) and bound == value:
+            return f"$map_{number}"
     params.append(value)
-    return f"${len(params)}"
+    return f"$map_{len(params)}"
 
 
 def _check_spec(name: str, field_name: str, spec: Any) -> None:

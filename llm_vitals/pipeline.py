@@ -1,5 +1,7 @@
 """The pipeline's steps as plain functions: the CLI and the Prefect tasks both call these."""
 
+from __future__ import annotations
+
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -7,11 +9,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llm_vitals import alerts, db, ingest, metrics, source_config
-from llm_vitals.checks import CheckResult, Incident
+from llm_vitals import db, ingest, metrics, source_config
 from llm_vitals.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
+    from llm_vitals import alerts
+    from llm_vitals.checks import CheckResult, Incident
     from llm_vitals.slack import DeliveryReport
 
 
@@ -183,7 +186,7 @@ class CheckSummary:
 def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expectations: bool = True) -> CheckSummary:
     """Judges the last complete hour and day before as_of (default: now), records the results, opens and
     resolves alerts, and queues their Slack messages in the outbox when Slack is configured."""
-    from llm_vitals import check_data, checks, thresholds as thresholds_file
+    from llm_vitals import alerts, check_data, checks, thresholds as thresholds_file
 
     as_of = as_of or datetime.now(UTC)
     as_of = _utc(as_of)
@@ -236,7 +239,7 @@ def deliver_alerts(settings: Settings, token: str | None = None) -> "DeliveryRep
 def weekly_digest(settings: Settings, week: str | None = None):
     """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
     queues the message for Slack in the outbox when Slack is configured."""
-    from llm_vitals import digest, digest_chart
+    from llm_vitals import alerts, digest, digest_chart
 
     week = week or _last_complete_week()
     con = _connect(settings)
@@ -280,7 +283,7 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
 
 def queue_digest(settings: Settings, built, channel: str) -> None:
     """Queues a (tenant's) digest for `channel` in the outbox."""
-    from llm_vitals import digest
+    from llm_vitals import alerts, digest
 
     con = _connect(settings)
     try:
@@ -315,7 +318,7 @@ def chart_file(week: str) -> tuple[str, str]:
 def monthly_review(settings: Settings, month: str | None = None) -> tuple[object, Path, Path]:
     """Writes the month's review (default: the last complete month) as HTML and Markdown into
     settings.review_dir; queues its Slack summary when Slack is configured. Returns (review, html, md)."""
-    from llm_vitals import review
+    from llm_vitals import alerts, review
 
     month = month or (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     con = _connect(settings)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import pyarrow as pa
 from genai_prices import Usage, data_snapshot, types
 
 _NO_UPPER_BOUND = 2**62
@@ -30,24 +29,21 @@ class PriceRate:
     output_usd_per_token: Decimal
 
 
-def rates_table(keys: list[tuple[str | None, str, datetime]]) -> pa.Table:
-    """Returns one row per (provider, model, bucket_start, tier) for the keys genai-prices can price.
+def rates_rows(keys: list[tuple[str | None, str, datetime]]) -> list[dict]:
+    """Returns one row per (provider, model, bucket_start, tier) for the keys genai-prices can price,
+    as the struct values sql/ingest_price_rates.sql takes (one row per key and tier, not per call).
 
     Keys it cannot price (unknown provider or model) are left out: their calls stay unpriced.
     """
-    rows: dict[str, list] = {name: [] for name in _COLUMNS}
-    for provider, model, bucket_start in keys:
-        for rate in rates_for(provider, model, bucket_start):
-            rows["provider"].append(provider)
-            rows["model"].append(model)
-            rows["bucket_start"].append(bucket_start)
-            rows["input_tokens_above"].append(rate.input_tokens_above)
-            rows["input_tokens_up_to"].append(rate.input_tokens_up_to)
-            rows["base_usd"].append(rate.base_usd)
-            rows["input_usd_per_token"].append(rate.input_usd_per_token)
-            rows["cached_delta_usd_per_token"].append(rate.cached_delta_usd_per_token)
-            rows["output_usd_per_token"].append(rate.output_usd_per_token)
-    return pa.table(rows, schema=_SCHEMA)
+    return [
+        {"provider": provider, "model": model, "bucket_start": bucket_start,
+         "input_tokens_above": rate.input_tokens_above, "input_tokens_up_to": rate.input_tokens_up_to,
+         "base_usd": rate.base_usd, "input_usd_per_token": rate.input_usd_per_token,
+         "cached_delta_usd_per_token": rate.cached_delta_usd_per_token,
+         "output_usd_per_token": rate.output_usd_per_token}
+        for provider, model, bucket_start in keys
+        for rate in rates_for(provider, model, bucket_start)
+    ]
 
 
 def rates_for(provider: str | None, model: str, at: datetime) -> list[PriceRate]:
@@ -94,20 +90,3 @@ def _rates_of(model_price: types.ModelPrice) -> list[PriceRate]:
 def _total(model_price: types.ModelPrice, input_tokens: int, cached: int, output_tokens: int) -> Decimal:
     usage = Usage(input_tokens=input_tokens, cache_read_tokens=cached, output_tokens=output_tokens)
     return model_price.calc_price(usage)["total_price"]
-
-
-_DECIMAL = pa.decimal128(38, 18)
-_SCHEMA = pa.schema(
-    [
-        ("provider", pa.string()),
-        ("model", pa.string()),
-        ("bucket_start", pa.timestamp("us", tz="UTC")),
-        ("input_tokens_above", pa.int64()),
-        ("input_tokens_up_to", pa.int64()),
-        ("base_usd", _DECIMAL),
-        ("input_usd_per_token", _DECIMAL),
-        ("cached_delta_usd_per_token", _DECIMAL),
-        ("output_usd_per_token", _DECIMAL),
-    ]
-)
-_COLUMNS = _SCHEMA.names

@@ -1,7 +1,9 @@
 """Sources that are not log files in the contract's shape: JSON Lines or CSV in any shape through a
 mapping, OpenTelemetry GenAI spans (OTLP/JSON files), and SQL tables (llm_vitals/sql_source.py).
-Each becomes a SourceFile of kind `mapped` whose prepare step fills temp table mapped_lines with
-contract JSON, in DuckDB; the ingest then validates, prices and stores it like any other file."""
+Each becomes a SourceFile of kind `mapped`: its prepare step puts the records in temp table
+source_records where they need one, and its source_lines query reads them through the mapping
+(the contract fields as text); the ingest then converts, validates, prices and stores them with
+the same checks as any other file, in the same statement."""
 
 from dataclasses import replace
 from functools import partial
@@ -9,7 +11,6 @@ from functools import partial
 import duckdb
 
 from llm_vitals import db, ingest, mapping, sqlfiles
-from llm_vitals.errors import SourceError
 
 OTEL_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -19,9 +20,10 @@ def mapped_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: i
     """JSON Lines or CSV files in any shape, read through `spec`."""
     out = []
     for found in ingest.discover(sources):
-        prepare = partial(_prepare_file, spec=spec, kind=found.kind, path=found.path, max_line_bytes=max_line_bytes,
-                          store_free_text=store_free_text)
-        out.append(replace(found, kind="mapped", prepare=prepare))
+        prepare = partial(_prepare_file, kind=found.kind, path=found.path, max_line_bytes=max_line_bytes)
+        lines = mapped_lines(spec, records="source_records", record_is_line=found.kind == "jsonl",
+                             store_free_text=store_free_text)
+        out.append(replace(found, kind="mapped", prepare=prepare, mapped=lines))
     return out
 
 
@@ -30,43 +32,37 @@ def otel_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: int
     """OTLP/JSON span files (.json, .jsonl or .ndjson) read through `spec` (the `otel` preset by default)."""
     out = []
     for found in ingest.discover(sources, suffixes=OTEL_SUFFIXES):
-        prepare = partial(_prepare_spans, spec=spec, path=found.path, max_line_bytes=max_line_bytes,
-                          store_free_text=store_free_text)
-        out.append(replace(found, kind="mapped", prepare=prepare))
+        prepare = partial(_prepare_spans, path=found.path, max_line_bytes=max_line_bytes)
+        lines = mapped_lines(spec, records="source_records", record_is_line=False, store_free_text=store_free_text)
+        out.append(replace(found, kind="mapped", prepare=prepare, mapped=lines))
     return out
 
 
-def fill_mapped_lines(con: duckdb.DuckDBPyConnection, spec: mapping.Mapping, *, record_is_line: bool,
-                      store_free_text: bool = False) -> None:
-    """Turns temp table source_records into contract JSON in temp table mapped_lines."""
-    raw, extra, params = mapping.projection(spec, record="record" if record_is_line else None, free_text=store_free_text)
-    statement = sqlfiles.load("source_mapped_lines" if record_is_line else "source_mapped")
-    statement = statement.replace("/* projection */", raw).replace("/* extra */", extra)
-    # the statement's own parameter comes first in the text, then the projection's, in order
-    try:
-        con.execute(statement, params)
-    except duckdb.Error as exc:
-        raise SourceError(f"Mapping {spec.name} could not be applied: {str(exc).splitlines()[0]}",
-                          hint="Check the mapping's column names against the source.") from exc
+def mapped_lines(spec: mapping.Mapping, *, records: str, record_is_line: bool, store_free_text: bool = False,
+                 values: dict[str, object] | None = None) -> ingest.MappedLines:
+    """How the ingest reads `records` (a relation: temp table source_records, or a table page) through
+    the mapping; `values` are the relation's own parameters. With `record_is_line`, the records are
+    JSON Lines in source_records(record, is_unreadable)."""
+    projection = mapping.projection(spec, record="record" if record_is_line else None, free_text=store_free_text)
+    if record_is_line:
+        lines, readable = sqlfiles.load("source_mapped_lines"), "(select record from source_records where not is_unreadable)"
+    else:
+        lines, readable = sqlfiles.load("source_mapped").replace("/* records */", records), records
+    keys = sqlfiles.load("ingest_price_keys_mapped").replace("/* records */", readable)
+    return ingest.MappedLines(spec.name, projection.splice(lines), projection.splice(keys),
+                              {**projection.params, **(values or {})})
 
 
-def _prepare_file(con: duckdb.DuckDBPyConnection, *, spec, kind: str, path: str, max_line_bytes: int,
-                  store_free_text: bool) -> None:
+def _prepare_file(con: duckdb.DuckDBPyConnection, *, kind: str, path: str, max_line_bytes: int) -> None:
     con.execute("drop table if exists ingest_scan_errors")
     con.execute("drop table if exists ingest_scans")
     if kind == "jsonl":
-        lines = sqlfiles.load("ingest_lines_jsonl")
-        values = {"path": path, "skip": 0, "max_line_bytes": max_line_bytes}
-        con.execute(f"create or replace temp table source_records as select raw as record from ({lines})",
-                    sqlfiles.parameters_for(lines, values))
-        fill_mapped_lines(con, spec, record_is_line=True, store_free_text=store_free_text)
+        statement = sqlfiles.load("source_jsonl_records").replace("/* source_lines */", sqlfiles.load("ingest_lines_jsonl"))
+        con.execute(statement, sqlfiles.parameters_for(statement, {"path": path, "skip": 0, "max_line_bytes": max_line_bytes}))
     else:  # CSV: one text column per header name
         db.run(con, "source_csv_records", path=path, max_line_bytes=max_line_bytes)
-        fill_mapped_lines(con, spec, record_is_line=False, store_free_text=store_free_text)
 
 
-def _prepare_spans(con: duckdb.DuckDBPyConnection, *, spec, path: str, max_line_bytes: int,
-                   store_free_text: bool) -> None:
+def _prepare_spans(con: duckdb.DuckDBPyConnection, *, path: str, max_line_bytes: int) -> None:
     con.execute("drop table if exists ingest_scan_errors")
     db.run(con, "source_otel_spans", path=path, max_line_bytes=max_line_bytes)
-    fill_mapped_lines(con, spec, record_is_line=False, store_free_text=store_free_text)

@@ -10,13 +10,18 @@ stored are left out without counting as duplicates, so none is lost and none dou
 A page goes to a temporary CSV file, never to Python objects: PostgreSQL writes it with COPY ... TO
 STDOUT (bytes straight from the server); other databases through SQLAlchemy's streamed results.
 DuckDB reads the file and the source's mapping (the `litellm` preset, or any mapping file) turns
-its rows into contract JSON. The URL's password never reaches a log line, an error, a table or the
+its rows into the contract's fields. The URL's password never reaches a log line, an error, a table or the
 source's name: every message is scrubbed of it.
 """
 
+import contextlib
 import csv
+import io
+import queue
 import re
 import tempfile
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,9 +31,9 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
-from llm_vitals import db, ingest, mapping
+from llm_vitals import db, ingest, mapping, sqlfiles
 from llm_vitals.errors import ConfigError, SourceError
-from llm_vitals.sources import fill_mapped_lines
+from llm_vitals.sources import mapped_lines
 
 _QUALIFIED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
 
@@ -83,38 +88,67 @@ def table_source(url: str, spec: mapping.Mapping, *, table: str | None = None, q
     return TableSource(url, spec, table, query, **{k: v for k, v in values.items() if v is not None})
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page as written to its CSV file: how many rows, and the last one's (watermark, key) as
+    the database printed them, from which the next page starts."""
+
+    path: Path
+    rows: int
+    last: tuple[str, str] | None
+
+
 def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_free_text: bool = False,
                  max_line_bytes: int = 16 * 1024 * 1024) -> list[ingest.IngestSummary]:
-    """Ingests the rows added since the last run, page by page; returns one summary per page. While
-    DuckDB stores one page, the database already writes the next one (a second file, one thread)."""
+    """Ingests the rows added since the last run, page by page; returns one summary per page.
+    A reader thread writes the following pages (up to two ahead) while DuckDB stores this one; the
+    first page is a quarter page, so that storing starts sooner. A failed read raises after the
+    pages before it committed."""
     summaries = []
     engine = _engine(source)
     try:
+        read = partial(_read_page, engine, source, watermark_type=_watermark_type(engine, source),
+                       free_text=store_free_text)
+        start = _lookback_start(con, source)
         with tempfile.TemporaryDirectory(prefix="llm-vitals-table-") as folder, ThreadPoolExecutor(1) as reader:
-            files = [Path(folder) / "page-a.csv", Path(folder) / "page-b.csv"]
-            _read_page(engine, source, files[0], start=_lookback_start(con, source), after=None, free_text=store_free_text)
-            while True:
-                db.run(con, "source_table_page", path=str(files[0]))
-                count = _rows_in(con)
-                if not count:
-                    break
-                last = _last_row(con, source)
-                following = None
-                if count >= source.page_rows:  # a full page: there may be more
-                    following = reader.submit(_read_page, engine, source, files[1], start=None, after=last,
-                                              free_text=store_free_text)
-                try:
-                    summaries.append(_ingest_page(con, source, files[0], last, store_free_text, max_line_bytes))
-                finally:
-                    if following is not None:
-                        following.exception()  # wait for it, whatever happened here
-                if following is None:
-                    break
-                following.result()  # a failed read raises here, after this page committed
-                files.reverse()
+            pages: queue.Queue[Page | None] = queue.Queue(maxsize=1)
+            stop = threading.Event()
+            reading = reader.submit(_read_pages, read, Path(folder), start, source.page_rows, pages, stop)
+            try:
+                while (page := pages.get()) is not None:
+                    if page.rows:
+                        summaries.append(_ingest_page(con, source, page, store_free_text, max_line_bytes))
+                    page.path.unlink()
+            finally:
+                stop.set()
+                with contextlib.suppress(queue.Empty):
+                    pages.get_nowait()  # a reader waiting to hand over a page sees `stop` and ends
+            reading.result()  # the reader's error, if it ended on one
     finally:
         engine.dispose()
     return summaries
+
+
+def _read_pages(read: Callable[..., Page], folder: Path, start: str | None, page_rows: int,
+                pages: queue.Queue, stop: threading.Event) -> None:
+    """Reads page after page into `pages` until one is not full; then (or on an error) puts None."""
+    try:
+        rows, after, number = max(1, page_rows // 4), None, 1
+        while not stop.is_set():
+            page = read(folder / f"page-{number}.csv", start=start if after is None else None, after=after, rows=rows)
+            _hand_over(pages, page, stop)
+            if page.rows < rows:
+                return
+            rows, after, number = page_rows, page.last, number + 1
+    finally:
+        _hand_over(pages, None, stop)
+
+
+def _hand_over(pages: queue.Queue, item: Page | None, stop: threading.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(queue.Full):
+            pages.put(item, timeout=0.1)
+            return
 
 
 def _engine(source: TableSource) -> sa.Engine:
@@ -138,25 +172,84 @@ def _lookback_start(con: duckdb.DuckDBPyConnection, source: TableSource) -> str 
 
 
 def _read_page(engine: sa.Engine, source: TableSource, path: Path, *, start: str | None,
-               after: tuple[str, str] | None, free_text: bool = False) -> None:
-    """Writes one page of rows, in (watermark, key) order, to a CSV file with a header."""
-    try:
-        statement = _page_statement(source, start, after, _watermark_type(engine, source), free_text)
+               after: tuple[str, str] | None, rows: int, watermark_type: sa.types.TypeEngine,
+               free_text: bool = False) -> Page:
+    """Writes up to `rows` rows, in (watermark, key) order (its first two columns), to a CSV file
+    with a header."""
+    written, last_line = 0, None
+    with _reading(source):
+        statement = _page_statement(source, start, after, watermark_type, rows, free_text)
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql" and engine.driver == "psycopg":
+                import psycopg  # the driver of this URL, so installed
+
                 compiled = statement.compile(dialect=engine.dialect)
-                cursor = connection.connection.driver_connection.cursor()
-                with open(path, "wb") as out, cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv, HEADER)",
-                                                          compiled.params) as copy:
-                    for chunk in copy:
-                        out.write(chunk)
+                driver = connection.connection.driver_connection
+                # COPY takes no server-side parameters: psycopg binds them client-side, as cursor.copy() does
+                query = psycopg.ClientCursor(driver).mogrify(f"COPY ({compiled}) TO STDOUT (FORMAT csv, HEADER)",
+                                                            compiled.params)
+                lines, line = _copy_to_file(driver.pgconn, query, path)
+                written = lines - 1  # less the header
+                last_line = line.decode() if written else None
             else:
                 result = connection.execution_options(stream_results=True).execute(statement)
                 with open(path, "w", newline="", encoding="utf-8") as out:
                     writer = csv.writer(out)
                     writer.writerow(result.keys())
-                    for rows in result.partitions(10_000):
-                        writer.writerows(rows)
+                    for batch in result.partitions(10_000):
+                        writer.writerows(batch)
+                        written += len(batch)
+                        last_line = _csv_line(batch[-1][:2])
+    last = tuple(next(csv.reader([last_line]))[:2]) if last_line else None
+    return Page(path, written, last)
+
+
+def _copy_to_file(pgconn, query: str, path: Path) -> tuple[int, bytes]:
+    """Runs COPY ... TO STDOUT on a psycopg connection's libpq handle and writes what it sends to
+    `path`; returns the number of lines and the last one. libpq hands over one whole row per call;
+    one call per row, without psycopg's per-row generator, keeps the loop's cost to the bare copy."""
+    from psycopg import pq
+
+    blocking, pgconn.nonblocking = pgconn.nonblocking, 0  # send and wait like a plain blocking client
+    try:
+        pgconn.send_query(query.encode())
+        result = pgconn.get_result()
+        if result.status != pq.ExecStatus.COPY_OUT:
+            raise RuntimeError(_libpq_error(result))
+        lines, line = 0, b""
+        with open(path, "wb", buffering=1 << 20) as out:
+            write, get = out.write, pgconn.get_copy_data
+            while (copied := get(0))[0] >= 0:
+                write(copied[1])
+                lines += 1
+                line = copied[1]
+        failed = None
+        while (result := pgconn.get_result()) is not None:  # the COPY's outcome: an error mid-stream shows here
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                failed = failed or _libpq_error(result)
+        if failed:
+            raise RuntimeError(failed)
+        return lines, bytes(line)
+    finally:
+        pgconn.nonblocking = blocking
+
+
+def _libpq_error(result) -> str:
+    return (result.error_message or b"").decode(errors="replace").removeprefix("ERROR:").strip() or str(result.status)
+
+
+def _csv_line(values) -> str:
+    """Values as the CSV writer writes them (the page's last row, read back like the database's)."""
+    text = io.StringIO()
+    csv.writer(text).writerow(values)
+    return text.getvalue()
+
+
+@contextlib.contextmanager
+def _reading(source: TableSource):
+    """Turns any error while reading the source into one scrubbed line (SourceError)."""
+    try:
+        yield
     except SourceError:
         raise
     except Exception as exc:  # SQLAlchemy's, the driver's and the file's errors alike: scrubbed, one line
@@ -168,7 +261,9 @@ def _watermark_type(engine: sa.Engine, source: TableSource) -> sa.types.TypeEngi
     """The watermark column's type (a table's, from the database), to compare it with the stored text."""
     if source.table:
         schema, _, name = source.table.rpartition(".")
-        for column in sa.inspect(engine).get_columns(name, schema=schema or None):
+        with _reading(source):
+            columns = sa.inspect(engine).get_columns(name, schema=schema or None)
+        for column in columns:
             if column["name"] == source.watermark:
                 return column["type"]
         raise SourceError(f"{source.name} has no column {source.watermark!r} to read by.",
@@ -177,7 +272,7 @@ def _watermark_type(engine: sa.Engine, source: TableSource) -> sa.types.TypeEngi
 
 
 def _page_statement(source: TableSource, start: str | None, after: tuple[str, str] | None,
-                    watermark_type: sa.types.TypeEngine, free_text: bool = False) -> sa.Select:
+                    watermark_type: sa.types.TypeEngine, rows: int, free_text: bool = False) -> sa.Select:
     """The columns the mapping reads, of the rows after `after` (the last of the previous page) or
     from `start`, in (watermark, key) order; the key compared and ordered as text, so paging is
     consistent whatever its type. Free-text columns are read only when free text is kept."""
@@ -190,45 +285,35 @@ def _page_statement(source: TableSource, start: str | None, after: tuple[str, st
     mark = lambda name, value: sa.cast(sa.bindparam(name, value), watermark_type)  # noqa: E731
     wanted = dict.fromkeys([source.watermark, source.key, *mapping.source_columns(source.spec, free_text=free_text)])
     statement = sa.select(*(sa.column(name) for name in wanted)).select_from(relation)
-    if after is not None:
-        statement = statement.where(sa.or_(watermark > mark("after_watermark", after[0]),
+    if after is not None:  # the first condition is implied by the second; it lets an index on the watermark start there
+        statement = statement.where(watermark >= mark("from_watermark", after[0]),
+                                    sa.or_(watermark > mark("after_watermark", after[0]),
                                            sa.and_(watermark == mark("same_watermark", after[0]),
                                                    key > sa.bindparam("after_key", after[1]))))
     elif start is not None:
         statement = statement.where(watermark >= mark("start", start))
-    return statement.order_by(watermark, key).limit(source.page_rows)
+    return statement.order_by(watermark, key).limit(rows)
 
 
-def _last_row(con: duckdb.DuckDBPyConnection, source: TableSource) -> tuple[str, str]:
-    """The (watermark, key) of the page's last row, as the database printed them."""
-    return tuple(str(v) for v in con.execute(
-        f"select {mapping.quote_ident(source.watermark.split('.')[-1])}::varchar,"
-        f" {mapping.quote_ident(source.key.split('.')[-1])}::varchar from source_records "
-        "where rowid = (select max(rowid) from source_records)").fetchall()[0])
-
-
-def _ingest_page(con, source: TableSource, path: Path, last: tuple[str, str], store_free_text: bool,
+def _ingest_page(con, source: TableSource, page: Page, store_free_text: bool,
                  max_line_bytes: int) -> ingest.IngestSummary:
-    """Ingests the page in temp table source_records as one batch, with its watermark."""
-    page = ingest.SourceFile(path=str(path), kind="mapped", size_bytes=path.stat().st_size, modified_at=datetime.now(UTC),
-                             head_sha256="", ends_with_newline=True, label=source.name, tracked=False,
-                             prepare=partial(_prepare_page, spec=source.spec, store_free_text=store_free_text))
-    save = partial(_save_watermark, source=source, last=last)
-    return ingest.ingest(con, [page], store_free_text=store_free_text, max_line_bytes=max_line_bytes,
+    """Ingests one page's CSV file, read through the source's mapping, as one batch with its watermark."""
+    lines = mapped_lines(source.spec, records=sqlfiles.load("source_table_page"), record_is_line=False,
+                         store_free_text=store_free_text, values={"page_path": str(page.path)})
+    as_file = ingest.SourceFile(path=str(page.path), kind="mapped", size_bytes=page.path.stat().st_size,
+                                modified_at=datetime.now(UTC), head_sha256="", ends_with_newline=True,
+                                label=source.name, tracked=False, prepare=_forget_scan_errors, mapped=lines)
+    save = partial(_save_watermark, source=source, last=page.last)
+    return ingest.ingest(con, [as_file], store_free_text=store_free_text, max_line_bytes=max_line_bytes,
                          skip_stored=True, before_commit=save)
 
 
-def _prepare_page(con: duckdb.DuckDBPyConnection, *, spec: mapping.Mapping, store_free_text: bool) -> None:
-    con.execute("drop table if exists ingest_scan_errors")
-    fill_mapped_lines(con, spec, record_is_line=False, store_free_text=store_free_text)
+def _forget_scan_errors(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("drop table if exists ingest_scan_errors")  # an earlier file's: a page has none
 
 
 def _save_watermark(con: duckdb.DuckDBPyConnection, batch_id: int, *, source: TableSource, last: tuple[str, str]) -> None:
     db.run(con, "source_watermark_save", source=source.name, watermark=last[0], tie_key=last[1])
-
-
-def _rows_in(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("select count(*) from source_records").fetchall()[0][0]
 
 
 def _first_line(exc: BaseException) -> str:

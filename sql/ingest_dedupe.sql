@@ -1,7 +1,8 @@
 -- ingest_dedupe.sql: removes later copies of a request_id from this batch. The first accepted copy
 -- wins: one stored by an earlier batch, else the first in this batch (files in path order, lines in
 -- file order, which is rowid order). Leaves the removed rowids in temp table batch_duplicates.
--- Parameters: $batch_id.
+-- Parameters: $batch_id, $stored_left_out (true: ingest_skip_stored already left out every call
+-- stored by an earlier batch, so none is looked up again).
 
 create or replace temp table batch_duplicates as
 with batch as (
@@ -29,7 +30,7 @@ later_copies as (
 already_stored as (
     select batch.row_ref
     from batch
-    where exists (
+    where not $stored_left_out and exists (
         select 1 from requests as stored
         where stored.request_id = batch.request_id and stored.batch_id < $batch_id
     )

@@ -2,7 +2,7 @@
 -- Parameters: $path, $skip (lines consumed by earlier runs), $max_line_bytes.
 -- Lines that are not UTF-8 or are too long go to the connection's ingest_scan_errors table instead,
 -- with their physical line number; blank lines come through as NULL so row order stays line order.
-select raw, null::varchar as extra
+select raw, null::json as extra, null as fields, null as free
 from read_csv(
     $path,
     columns = {'raw': 'VARCHAR'},

@@ -2,7 +2,7 @@
 -- each as a JSON object text `raw` so that Parquet rows go through the same validation as JSON Lines.
 -- Parameters: $path, $skip, $max_line_bytes (unused). Timestamp columns must carry a time zone
 -- (TIMESTAMP WITH TIME ZONE) or be RFC 3339 strings.
-select to_json(parquet_row)::varchar as raw, null::varchar as extra
+select to_json(parquet_row)::varchar as raw, null::json as extra, null as fields, null as free
 from (
     select * exclude (file_row_number)
     from read_parquet($path, file_row_number = true)

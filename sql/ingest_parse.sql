@@ -1,11 +1,13 @@
 -- ingest_parse.sql: parses and validates every line of one source file in one parallel pass and
 -- appends them to `requests` in file order, each with its verdict in _reject_reason (NULL: accepted).
 -- ingest_verdicts.sql then moves rejected lines to rejected_records within the same transaction.
--- Calls with tokens but no cost_usd are priced here from the registered relation price_rates (one
+-- Calls with tokens but no cost_usd are priced here from temp table price_rates (one
 -- row per provider, model, 30-minute bucket and input-token tier, built from genai-prices): exact
 -- DECIMAL arithmetic, rounded to 1e-12 USD.
--- The source_lines query gives `raw` (a line's text) and `extra` (NULL for files; a mapped source's
--- attributes as a JSON object, kept beside the line so that the line itself stays plain and fast).
+-- The source_lines query gives `raw` (a line's text), and for a mapped source (NULL for files)
+-- `fields` (its contract fields as text, where a line's are parsed from `raw`), `free` (its free
+-- text, when kept) and `extra` (the attributes its mapping keeps, as a JSON object). Either way the
+-- values then pass the same conversions and checks.
 -- Parameters: $source_name (what source_file records), $batch_id, $store_free_text, plus those of
 -- the source_lines query spliced in ($path: the file read).
 insert into requests (
@@ -25,6 +27,8 @@ parsed as (
     select
         raw,
         extra,
+        fields,
+        free,
         case when starts_with(ltrim(raw), '{') then try(json_transform(raw, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "route": "VARCHAR", "model": "VARCHAR",
             "status": "VARCHAR", "latency_ms": "DOUBLE", "provider": "VARCHAR", "tenant": "VARCHAR",
@@ -51,6 +55,8 @@ counted as (
     select
         raw,
         extra,
+        fields,
+        free,
         t,
         t is not null and strlen(replace(raw, ':null', '')) - strlen(replace(replace(raw, ':null', ''), ':', ''))
             - (strlen(t.timestamp) - strlen(replace(t.timestamp, ':', ''))) = (
@@ -74,9 +80,12 @@ typed as (
     select
         raw,
         extra,
+        fields,
+        free,
         t,
         is_plain,
-        case when t is not null and not is_plain then json_transform(raw, '{
+        -- the values as text: a mapped source's fields, or a line's second parse
+        coalesce(fields, case when t is not null and not is_plain then json_transform(raw, '{
             "request_id": "VARCHAR", "timestamp": "VARCHAR", "route": "VARCHAR", "model": "VARCHAR",
             "status": "VARCHAR", "latency_ms": "VARCHAR", "provider": "VARCHAR", "tenant": "VARCHAR",
             "user_role": "VARCHAR", "task_id": "VARCHAR", "task_success": "VARCHAR", "ttft_ms": "VARCHAR",
@@ -87,7 +96,7 @@ typed as (
             "retries": "VARCHAR", "fallback": "VARCHAR", "escalated": "VARCHAR", "eval_pass": "VARCHAR",
             "feedback": "VARCHAR", "prompt_version": "VARCHAR", "release": "VARCHAR",
             "retrieval_config": "VARCHAR", "tool_schema_version": "VARCHAR", "temperature": "VARCHAR",
-            "error_type": "VARCHAR"}') end as v
+            "error_type": "VARCHAR"}') end) as v
     from counted
 ),
 
@@ -95,6 +104,8 @@ valued as (
     select
         raw,
         extra,
+        fields,
+        free,
         is_plain,
         v,
         coalesce(t.request_id, v.request_id) as request_id,
@@ -140,7 +151,7 @@ checked as (
     select
         *,
         case
-            when raw is null or trim(raw) = '' then 'blank'
+            when v is null and (raw is null or trim(raw) = '') then 'blank'
             when not is_plain and v is null then 'line is not a JSON object'
             when coalesce(request_id, '') = '' then 'missing required field request_id'
             when timestamp is null then 'missing required field timestamp'
@@ -248,8 +259,8 @@ final as (
         tool_schema_version,
         temperature,
         error_type,
-        case when reject_reason is null and extra is not null then extra::json
-             when reject_reason is null and not is_plain then nullif(json_merge_patch(raw, '{
+        case when reject_reason is null and extra is not null then extra
+             when reject_reason is null and not is_plain and fields is null then nullif(json_merge_patch(raw, '{
             "request_id": null, "timestamp": null, "route": null, "model": null, "status": null,
             "latency_ms": null, "provider": null, "tenant": null, "user_role": null, "task_id": null,
             "task_success": null, "ttft_ms": null, "input_tokens": null, "output_tokens": null,
@@ -260,7 +271,13 @@ final as (
             "prompt_version": null, "release": null, "retrieval_config": null,
             "tool_schema_version": null, "temperature": null, "error_type": null,
             "prompt": null, "response": null, "messages": null}')::varchar, '{}')::json end as attributes,
-        case when $store_free_text and reject_reason is null and not is_plain
+        case when $store_free_text and reject_reason is null and coalesce(free.prompt, free.response, free.messages) is not null
+            then json_object(
+                'prompt', redact_free_text(free.prompt),
+                'response', redact_free_text(free.response),
+                'messages', redact_free_text(free.messages)
+            )
+             when $store_free_text and reject_reason is null and not is_plain and fields is null
                 and ((raw -> '$.prompt') is not null or (raw -> '$.response') is not null or (raw -> '$.messages') is not null)
             then json_object(
                 'prompt', redact_free_text(raw ->> '$.prompt'),
@@ -272,6 +289,7 @@ final as (
         reject_reason as _reject_reason,
         -- a rejected line is kept as read, less its free text (redacted instead when free text is kept)
         case when reject_reason is not null then left(case
+            when fields is not null then json_merge_patch('{}', to_json(fields))::varchar  -- mapped: its fields as read
             when not is_plain and v is null then raw   -- not a JSON object: as read
             when (raw -> '$.prompt') is null and (raw -> '$.response') is null and (raw -> '$.messages') is null then raw
             when $store_free_text then json_merge_patch(raw, json_object(

@@ -1,7 +1,10 @@
 """Mapping files: any JSON Lines or CSV shape into the contract, with clear errors."""
 
 import json
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
+import genai_prices
 import pytest
 
 from llm_vitals import db, mapping, pipeline
@@ -50,6 +53,8 @@ def test_a_jsonl_shape_is_mapped_field_by_field(tmp_path):
     rows = con.execute("select request_id, started_at::varchar, latency_ms, route, model, status, input_tokens, output_tokens,"
                        " tenant, task_id, prompt_version, cost_usd::double, attributes from requests order by 1").fetchall()
     rejected = con.execute("select line_no, reason from rejected_records order by 1").fetchall()
+    raw_of_rejected = json.loads(con.execute("select raw from rejected_records where line_no = 3").fetchall()[0][0])
+    priced = con.execute("select cost_usd, cost_source from requests where request_id = 'b'").fetchall()[0]
     con.close()
     assert rows[0][:12] == ("a", "2026-09-21 14:13:20.123+00", 1250.0, "code-assistant", "gpt-4o", "ok", 100, 20, "acme",
                             "s1", "v3", 0.0015)
@@ -60,6 +65,14 @@ def test_a_jsonl_shape_is_mapped_field_by_field(tmp_path):
     assert rejected[0][0] == 3 and "status" in rejected[0][1] and "exploded" in rejected[0][1]
     assert rejected[1] == (4, "line is not a JSON object")
     assert rejected[2][0] == 5 and ("timestamp" in rejected[2][1] or "latency_ms" in rejected[2][1]), rejected
+    # a rejected record is kept as the mapping read it: its contract fields, as text
+    assert raw_of_rejected == {"request_id": "c", "timestamp": "2026-09-21T14:13:22.000000Z", "latency_ms": "2000.0",
+                               "route": "code-assistant", "model": "gpt-4o", "status": "exploded", "tenant": "unknown"}
+    # a mapped record without a cost is priced by genai-prices, like a line in the contract's shape
+    expected = genai_prices.calc_price(genai_prices.Usage(input_tokens=5, output_tokens=0), "gpt-4o-2024-08-06",
+                                       genai_request_timestamp=datetime(2026, 9, 21, 14, 13, 21, tzinfo=UTC)
+                                       ).total_price.quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
+    assert priced == (expected, "genai-prices")
 
 
 def test_a_csv_shape_with_start_and_end_times(tmp_path):
@@ -108,3 +121,16 @@ def test_presets_load_and_a_missing_mapping_says_what_to_do(tmp_path, capsys):
     assert "gen_ai.request.model" in json.dumps(mapping.load("otel").fields)
     assert main(["ingest", str(tmp_path), "--mapping", str(tmp_path / "nope.yaml"), "--db", str(tmp_path / "x.duckdb")]) == 2
     assert "is neither a file nor a preset" in capsys.readouterr().err
+
+
+def test_a_mapping_that_names_a_missing_column_says_which(tmp_path, capsys):
+    (tmp_path / "m.yaml").write_text("fields: {request_id: call, timestamp: begin, latency_ms: took, route: feature,"
+                                     " model: engine, status: outcome}\n")
+    (tmp_path / "calls.csv").write_text("call,begin,took,feature,engine\nx1,2026-10-05T10:00:00Z,12,search,m\n")
+    assert main(["ingest", str(tmp_path / "calls.csv"), "--mapping", str(tmp_path / "m.yaml"),
+                 "--db", str(tmp_path / "m.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert f"Mapping {tmp_path / 'm.yaml'} cannot read" in err and "outcome" in err and "Traceback" not in err
+    con = db.connect(tmp_path / "m.duckdb", read_only=True)
+    assert con.execute("select count(*) from requests").fetchall() == [(0,)]  # nothing of the batch stored
+    con.close()

@@ -192,3 +192,59 @@ def test_a_url_whose_driver_is_missing_says_what_to_install(tmp_path, capsys):
     assert main(["ingest", "mysql://app:hunter2@127.0.0.1:1/llm", "--preset", "litellm", "--db", str(tmp_path / "x.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "its database driver is not installed" in err and "hunter2" not in err and "Traceback" not in err
+
+
+def test_free_text_from_a_table_is_kept_only_when_asked_and_then_redacted(spendlogs, tmp_path):
+    _insert(spendlogs, _rows(30, seed=8, start=T0))
+    settings = _settings(tmp_path, store_free_text=True, sql_page_rows=8)
+    assert pipeline.ingest_sources(settings, [spendlogs.url]).accepted == 30
+    con = db.connect(settings.db, read_only=True)
+    kept = [json.loads(text) for (text,) in con.execute("select free_text from requests").fetchall()]
+    con.close()
+    assert kept == [{"prompt": None, "response": "{}",  # LiteLLM's default for a response not logged
+                     "messages": '[{"role": "user", "content": "mail me at [EMAIL]"}]'}] * 30
+
+
+def test_any_database_sqlalchemy_reaches_is_paged_by_watermark_and_key(tmp_path):
+    """SQLite through SQLAlchemy's streamed results (not PostgreSQL's COPY): pages that split rows with
+    equal watermarks, then rows added later, each stored once."""
+    import sqlite3
+
+    path = tmp_path / "calls.sqlite"
+    (tmp_path / "calls.yaml").write_text("""
+source: {table: calls, watermark: started, key: id}
+fields:
+  request_id: id
+  timestamp: started
+  latency_ms: {duration_ms: [started, finished]}
+  route: route
+  model: model
+  status: {from: outcome, map: {good: ok, bad: error}}
+""")
+    def add(rows):
+        with sqlite3.connect(path) as lite:
+            lite.execute("create table if not exists calls (id text primary key, started text, finished text,"
+                         " route text, model text, outcome text)")
+            lite.executemany("insert into calls values (?, ?, ?, ?, ?, ?)", rows)
+    # every second call shares its start with the one before: pages end inside runs of equal watermarks
+    first = [(f"c{i:03d}", f"2026-10-05 09:00:{i // 2:02d}", f"2026-10-05 09:00:{i // 2:02d}.{i:03d}",
+              "chat" if i % 3 else "extract", "gpt-4o-mini", "bad" if i % 7 == 0 else "good") for i in range(40)]
+    add(first)
+    settings = Settings(db=tmp_path / "lite.duckdb", data_docs_dir=None, read_copy=False, mapping=tmp_path / "calls.yaml",
+                        sql_page_rows=6)
+    url = f"sqlite:///{path}"
+    summaries = pipeline.ingest_sources(settings, [url])
+    assert (summaries.accepted, summaries.duplicates) == (40, 0)
+    later = [(f"d{i:03d}", f"2026-10-05 09:00:{19 + i // 2:02d}", f"2026-10-05 09:00:{19 + i // 2:02d}.5", "chat",
+              "gpt-4o", "good") for i in range(9)]  # the first two share the last watermark read
+    add(later)
+    assert pipeline.ingest_sources(settings, [url]).accepted == 9
+    con = db.connect(settings.db, read_only=True)
+    stored = con.execute("select request_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), latency_ms, route, model, status"
+                         " from requests order by 1").fetchall()
+    batches = con.execute("select count(*) from ingest_batches").fetchall()[0][0]
+    con.close()
+    expected = sorted((i, s, (datetime.fromisoformat(f) - datetime.fromisoformat(s)) / timedelta(milliseconds=1), r, m,
+                       {"good": "ok", "bad": "error"}[o]) for i, s, f, r, m, o in first + later)
+    assert stored == expected
+    assert batches >= 40 // 6  # it was read in pages
