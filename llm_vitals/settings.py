@@ -29,7 +29,9 @@ class Settings(BaseSettings):
         None, description="Read the sources as LiteLLM_SpendLogs (a database URL) or OpenTelemetry GenAI spans (OTLP/JSON files)."
     )
     mapping: Path | None = Field(None, description="A mapping file (YAML) that turns the sources' own shape into the contract.")
-    sql_page_rows: int = Field(250_000, ge=1, description="Rows of a database source read and stored per batch.")
+    sql_page_rows: int = Field(
+        500_000, ge=1, description="Rows of a database source read and stored per batch (the first page of a run is a quarter page)."
+    )
     sql_lookback_seconds: float = Field(
         600.0, ge=0, description="A database source re-reads this long before its watermark, for rows committed late."
     )

@@ -48,7 +48,7 @@ class TableSource:
     query: str | None = None
     watermark: str = "startTime"
     key: str = "request_id"
-    page_rows: int = 250_000
+    page_rows: int = 500_000
     lookback: timedelta = timedelta(minutes=10)
 
     @property
