@@ -8,10 +8,11 @@ after the mark passed it) or with a timestamp equal to the mark are read again; 
 stored are left out without counting as duplicates, so none is lost and none doubled.
 
 A page goes to a temporary CSV file, never to Python objects: PostgreSQL writes it with COPY ... TO
-STDOUT (bytes straight from the server); other databases through SQLAlchemy's streamed results.
-DuckDB reads the file and the source's mapping (the `litellm` preset, or any mapping file) turns
-its rows into the contract's fields. The URL's password never reaches a log line, an error, a table or the
-source's name: every message is scrubbed of it.
+STDOUT (bytes straight from the server, one libpq call per row); other databases through
+SQLAlchemy's streamed results. A reader thread writes the next pages while DuckDB stores the
+current one, reading the file through the source's mapping (the `litellm` preset, or any mapping
+file) in the statement that checks and stores it. The URL's password never reaches a log line,
+an error, a table or the source's name: every message is scrubbed of it.
 """
 
 import contextlib
@@ -85,7 +86,11 @@ def table_source(url: str, spec: mapping.Mapping, *, table: str | None = None, q
             raise ConfigError(f"The {label} {name!r} is not a plain (optionally schema-qualified) name.")
     values = {"watermark": watermark, "key": key, "page_rows": page_rows,
               "lookback": None if lookback_seconds is None else timedelta(seconds=lookback_seconds)}
-    return TableSource(url, spec, table, query, **{k: v for k, v in values.items() if v is not None})
+    source = TableSource(url, spec, table, query, **{k: v for k, v in values.items() if v is not None})
+    if source.watermark == source.key:
+        raise ConfigError(f"The watermark and the key of {source.name} are both {source.key!r}.",
+                          hint="The key breaks ties between rows with the same watermark: give a unique column, e.g. the id.")
+    return source
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ def _read_pages(read: Callable[..., Page], folder: Path, start: str | None, page
 
 
 def _hand_over(pages: queue.Queue, item: Page | None, stop: threading.Event) -> None:
+    """Puts the item once there is room, unless the ingest stopped meanwhile."""
     while not stop.is_set():
         with contextlib.suppress(queue.Full):
             pages.put(item, timeout=0.1)

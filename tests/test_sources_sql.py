@@ -248,3 +248,13 @@ fields:
                        {"good": "ok", "bad": "error"}[o]) for i, s, f, r, m, o in first + later)
     assert stored == expected
     assert batches >= 40 // 6  # it was read in pages
+
+
+def test_a_table_source_needs_a_key_apart_from_its_watermark():
+    from llm_vitals import mapping, sql_source
+    from llm_vitals.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        sql_source.table_source("postgresql+psycopg://app:hunter2@db/llm", mapping.load("litellm"), table="calls",
+                                watermark="created_at", key="created_at")
+    assert "both 'created_at'" in str(error.value) and "hunter2" not in str(error.value)
