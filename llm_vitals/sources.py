@@ -45,7 +45,7 @@ def mapped_lines(spec: mapping.Mapping, *, records: str, record_is_line: bool, s
     JSON Lines in source_records(record, is_unreadable)."""
     projection = mapping.projection(spec, record="record" if record_is_line else None, free_text=store_free_text)
     if record_is_line:
-        lines, readable = sqlfiles.load("source_mapped_lines"), "(select record from source_records where not is_unreadable)"
+        lines, readable = sqlfiles.load("source_mapped_lines"), sqlfiles.load("source_jsonl_readable")
     else:
         lines, readable = sqlfiles.load("source_mapped").replace("/* records */", records), records
     keys = sqlfiles.load("ingest_price_keys_mapped").replace("/* records */", readable)
