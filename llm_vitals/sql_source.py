@@ -17,14 +17,13 @@ an error, a table or the source's name: every message is scrubbed of it.
 
 import contextlib
 import csv
-import io
 import queue
 import re
 import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -115,6 +114,8 @@ def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_f
         read = partial(_read_page, engine, source, watermark_type=_watermark_type(engine, source),
                        free_text=store_free_text)
         start = _lookback_start(con, source)
+        lines = mapped_lines(source.spec, records=sqlfiles.load("source_table_page"), record_is_line=False,
+                             store_free_text=store_free_text)
         with tempfile.TemporaryDirectory(prefix="llm-vitals-table-") as folder, ThreadPoolExecutor(1) as reader:
             pages: queue.Queue[Page | None] = queue.Queue(maxsize=1)
             stop = threading.Event()
@@ -122,7 +123,7 @@ def ingest_table(con: duckdb.DuckDBPyConnection, source: TableSource, *, store_f
             try:
                 while (page := pages.get()) is not None:
                     if page.rows:
-                        summaries.append(_ingest_page(con, source, page, store_free_text, max_line_bytes))
+                        summaries.append(_ingest_page(con, source, page, lines, store_free_text, max_line_bytes))
                     page.path.unlink()
             finally:
                 stop.set()
@@ -182,7 +183,7 @@ def _read_page(engine: sa.Engine, source: TableSource, path: Path, *, start: str
                free_text: bool = False) -> Page:
     """Writes up to `rows` rows, in (watermark, key) order (its first two columns), to a CSV file
     with a header."""
-    written, last_line = 0, None
+    written, last = 0, None
     with _reading(source):
         statement = _page_statement(source, start, after, watermark_type, rows, free_text)
         with engine.connect() as connection:
@@ -196,7 +197,8 @@ def _read_page(engine: sa.Engine, source: TableSource, path: Path, *, start: str
                                                             compiled.params)
                 lines, line = _copy_to_file(driver.pgconn, query, path)
                 written = lines - 1  # less the header
-                last_line = line.decode() if written else None
+                if written:  # the row as the database printed it, its CSV quoting undone
+                    last = tuple(next(csv.reader([line.decode()]))[:2])
             else:
                 result = connection.execution_options(stream_results=True).execute(statement)
                 with open(path, "w", newline="", encoding="utf-8") as out:
@@ -205,8 +207,7 @@ def _read_page(engine: sa.Engine, source: TableSource, path: Path, *, start: str
                     for batch in result.partitions(10_000):
                         writer.writerows(batch)
                         written += len(batch)
-                        last_line = _csv_line(batch[-1][:2])
-    last = tuple(next(csv.reader([last_line]))[:2]) if last_line else None
+                        last = tuple("" if value is None else str(value) for value in batch[-1][:2])  # as written
     return Page(path, written, last)
 
 
@@ -242,13 +243,6 @@ def _copy_to_file(pgconn, query: str, path: Path) -> tuple[int, bytes]:
 
 def _libpq_error(result) -> str:
     return (result.error_message or b"").decode(errors="replace").removeprefix("ERROR:").strip() or str(result.status)
-
-
-def _csv_line(values) -> str:
-    """Values as the CSV writer writes them (the page's last row, read back like the database's)."""
-    text = io.StringIO()
-    csv.writer(text).writerow(values)
-    return text.getvalue()
 
 
 @contextlib.contextmanager
@@ -301,11 +295,10 @@ def _page_statement(source: TableSource, start: str | None, after: tuple[str, st
     return statement.order_by(watermark, key).limit(rows)
 
 
-def _ingest_page(con, source: TableSource, page: Page, store_free_text: bool,
+def _ingest_page(con, source: TableSource, page: Page, lines: ingest.MappedLines, store_free_text: bool,
                  max_line_bytes: int) -> ingest.IngestSummary:
-    """Ingests one page's CSV file, read through the source's mapping, as one batch with its watermark."""
-    lines = mapped_lines(source.spec, records=sqlfiles.load("source_table_page"), record_is_line=False,
-                         store_free_text=store_free_text, values={"page_path": str(page.path)})
+    """Ingests one page's CSV file, read through the source's mapping (`lines`), as one batch with its watermark."""
+    lines = replace(lines, values={**lines.values, "page_path": str(page.path)})
     as_file = ingest.SourceFile(path=str(page.path), kind="mapped", size_bytes=page.path.stat().st_size,
                                 modified_at=datetime.now(UTC), head_sha256="", ends_with_newline=True,
                                 label=source.name, tracked=False, prepare=_forget_scan_errors, mapped=lines)
