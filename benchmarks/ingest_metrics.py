@@ -90,7 +90,7 @@ task_metrics as (
 calls as (
     select date_trunc('hour', started_at) as hour_start, date_trunc('day', started_at) as day_start,
            date_trunc('week', started_at) as week_start, route, model,
-           coalesce(prompt_version, '(none)') as prompt_version, coalesce(tenant, '(none)') as tenant,
+           coalesce(prompt_version, '') as prompt_version, coalesce(tenant, '') as tenant,
            status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, structured_output, parse_ok,
            retrieval_used, retrieved_docs
     from requests

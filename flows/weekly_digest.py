@@ -4,7 +4,7 @@ from prefect import flow
 
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
-from llm_vitals.pipeline import chart_file
+from llm_vitals.pipeline import chart_file, tenant_channel_setting
 from llm_vitals.tasks.digest import build_digest, build_tenant_digest, upload_file
 
 
@@ -13,11 +13,11 @@ def weekly_digest(week: str | None = None, db: str | None = None) -> str:
     """Builds the digest of the ISO week (default: the last complete one); returns the week."""
     settings = Settings(**({"db": db} if db else {}))
     week_name, chart = build_digest(settings, week)
-    tenant_charts = [build_tenant_digest(settings, tenant, channel, week)
-                     for tenant, channel in settings.slack_channels_by_tenant.items()] if settings.slack_configured else []
+    tenants = settings.slack_channels_by_tenant.items() if settings.slack_configured else []
+    tenant_charts = [(tenant, *build_tenant_digest(settings, tenant, channel, week)) for tenant, channel in tenants]
     if settings.slack_configured:
         send_alerts(settings)
         upload_file(settings, chart, *chart_file(week_name))
-        for tenant_week, tenant_chart, channel in tenant_charts:
-            upload_file(settings, tenant_chart, *chart_file(tenant_week), channel)
+        for tenant, tenant_week, tenant_chart, channel in tenant_charts:
+            upload_file(settings, tenant_chart, *chart_file(tenant_week), channel, tenant_channel_setting(tenant))
     return week_name

@@ -5,12 +5,13 @@ is never lost between deciding and sending; llm_vitals.slack delivers the outbox
 """
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
 
-from llm_vitals import slack_messages
+from llm_vitals import db, slack_messages
 from llm_vitals.checks import CheckResult, Incident
 
 
@@ -22,10 +23,13 @@ class Routing:
     by_severity: dict[str, str] = field(default_factory=dict)
     by_tenant: dict[str, str] = field(default_factory=dict)
 
-    def channel_for(self, severity: str, dimension: str, segment: str) -> str | None:
+    def channel_for(self, severity: str, dimension: str, segment: str) -> tuple[str | None, str]:
+        """Returns the channel of an alert about (dimension, segment), and the setting that named it."""
         if dimension == "tenant" and segment in self.by_tenant:
-            return self.by_tenant[segment]
-        return self.by_severity.get(severity, self.default)
+            return self.by_tenant[segment], f"LLM_VITALS_SLACK_CHANNELS_BY_TENANT[{json.dumps(segment)}]"
+        if severity in self.by_severity:
+            return self.by_severity[severity], f"LLM_VITALS_SLACK_CHANNELS_BY_SEVERITY[{json.dumps(severity)}]"
+        return self.default, "LLM_VITALS_SLACK_CHANNEL"
 
 
 @dataclass
@@ -65,7 +69,7 @@ def apply(
              [r.label for r in incident.also_seen_in] + [f"{r.metric}" for r in incident.also_raised], as_of],
         )
         if queue_messages:
-            enqueue(con, "opened", routing.channel_for(cause.severity, cause.dimension, cause.segment),
+            enqueue(con, "opened", *routing.channel_for(cause.severity, cause.dimension, cause.segment),
                     slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     current = _by_key(results)
@@ -75,7 +79,7 @@ def apply(
             changes.still_open += 1
             if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
                 failing = next(r for r in judged if r.status == "fail")
-                enqueue(con, "reminder", routing.channel_for(severity, dimension, segment),
+                enqueue(con, "reminder", *routing.channel_for(severity, dimension, segment),
                         slack_messages.alert_opened(failing, []), alert_id)
                 con.execute("update alerts set last_posted_at = ? where alert_id = ?", [as_of, alert_id])
                 changes.reminded.append(alert_id)
@@ -83,7 +87,7 @@ def apply(
             passing = next(r for r in judged if r.status == "pass")
             con.execute("update alerts set status = 'resolved', resolved_at = ? where alert_id = ?", [as_of, alert_id])
             if queue_messages:
-                enqueue(con, "resolved", routing.channel_for(severity, dimension, segment),
+                enqueue(con, "resolved", *routing.channel_for(severity, dimension, segment),
                         slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
             changes.resolved.append((alert_id, metric, passing.label))
         else:
@@ -98,12 +102,11 @@ def _by_key(results: list[CheckResult]) -> dict[tuple, list[CheckResult]]:
     return out
 
 
-def enqueue(con, kind: str, channel: str | None, payload: dict, alert_id: int | None = None) -> None:
-    """Queues one Slack message in the outbox (sent by llm_vitals.slack.deliver)."""
-    con.execute(
-        "insert into outbox values (?, now(), ?, ?, ?, ?, 0, null, null)",
-        [_next_id(con, "outbox", "message_id"), alert_id, kind, channel, json.dumps(payload)],
-    )
+def enqueue(con, kind: str, channel: str | None, setting: str, payload: dict, alert_id: int | None = None) -> None:
+    """Queues one Slack message for `channel` (named by `setting`) in the outbox (sent by
+    llm_vitals.slack.deliver), with a unique key Slack keeps as the message's metadata."""
+    db.run(con, "outbox_enqueue", alert_id=alert_id, kind=kind, channel=channel, channel_setting=setting,
+           payload=json.dumps(payload), message_key=uuid.uuid4().hex)
 
 
 def _next_id(con, table: str, column: str) -> int:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from llm_vitals.formatting import segment_label
 from llm_vitals.stats import binomial_cdf, binomial_sf, holm
 from llm_vitals.thresholds import RATE_COUNTS, Thresholds
 
@@ -39,7 +40,7 @@ class CheckResult:
 
     @property
     def label(self) -> str:
-        return "all calls" if self.dimension == "all" else f"{self.dimension} {self.segment}"
+        return segment_label(self.dimension, self.segment)
 
 
 @dataclass

@@ -13,7 +13,8 @@ from llm_vitals.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs one command; returns 0 on success, 1 when a check fails, 2 when the command itself failed."""
+    """Runs one command; returns 0 on success, 1 when a check fails or a file was refused, 2 when the
+    command itself failed."""
     args = _parser().parse_args(argv)
     try:
         settings = Settings(**{name: value for name, value in _settings_args(args).items() if value is not None})
@@ -37,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
-    return 0
+    summary = pipeline.ingest_sources(settings, args.sources or None)
+    print(report.ingest_text(summary))
+    return 1 if summary.refused else 0
 
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,9 +49,10 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _monitor(args: argparse.Namespace, settings: Settings) -> int:
-    print(report.ingest_text(pipeline.ingest_sources(settings, args.sources or None)))
+    summary = pipeline.ingest_sources(settings, args.sources or None)
+    print(report.ingest_text(summary))
     print(report.metrics_text(pipeline.compute_metrics(settings)))
-    return 0
+    return 1 if summary.refused else 0
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
@@ -80,6 +83,7 @@ def _as_of(text: str | None):
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import digest
+    from llm_vitals.slack import SlackMessageRefused
 
     if settings.tenant:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
@@ -94,16 +98,19 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_configured:
         for tenant, channel in settings.slack_channels_by_tenant.items():
             tenant_built, tenant_chart = pipeline.tenant_digest(settings, tenant, settings.week)
-            pipeline.queue_digest(settings, tenant_built, channel)
-            tenant_charts.append((tenant_built.week, tenant_chart, channel))
+            pipeline.queue_digest(settings, tenant_built, channel, pipeline.tenant_channel_setting(tenant))
+            tenant_charts.append((tenant_built.week, tenant_chart, channel, tenant))
     if settings.slack_configured:
         token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
         uploaded = pipeline.upload_file(settings, chart, *pipeline.chart_file(built.week), token=token)
-        for week, tenant_chart, channel in tenant_charts:
-            pipeline.upload_file(settings, tenant_chart, *pipeline.chart_file(week), token=token, channel=channel)
-        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox;"
-              f" chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
+        for week, tenant_chart, channel, tenant in tenant_charts:
+            try:
+                pipeline.upload_file(settings, tenant_chart, *pipeline.chart_file(week), token=token, channel=channel,
+                                     setting=pipeline.tenant_channel_setting(tenant))
+            except SlackMessageRefused as exc:
+                print(f"Chart for tenant {tenant} not uploaded: {exc}")
+        print(report.delivery_text(delivery) + f" Chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
     return 0
 
 
@@ -115,7 +122,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         delivery = pipeline.deliver_alerts(settings, token=token)
         uploaded = pipeline.upload_file(settings, html_path.read_bytes(), html_path.name,
                                         f"LLM monthly review {built.month}", token=token)
-        print(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting; report {'attached' if uploaded else 'not attached'}.")
+        print(report.delivery_text(delivery) + f" Report {'attached' if uploaded else 'not attached'}.")
     return 0
 
 
@@ -127,13 +134,38 @@ def _secret_token(settings: Settings) -> str | None:
     return None
 
 
+def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from llm_vitals import query
+
+    if args.retry:
+        print(f"{pipeline.outbox_retry(settings, _message_id(args.retry))} dead message(s) put back in line.")
+        if settings.slack_configured:
+            print(report.delivery_text(pipeline.deliver_alerts(settings, token=_secret_token(settings))))
+    if args.drop:
+        print(f"{pipeline.outbox_drop(settings, _message_id(args.drop))} message(s) dropped; they will not be sent.")
+    listed = pipeline.outbox_messages(settings)
+    if not listed.rows:
+        print("The outbox is empty: every message was sent or dropped.")
+        return 0
+    sys.stdout.write(query.render(listed, settings.output_format))
+    return 0
+
+
+def _message_id(text: str) -> int | None:
+    if text == "dead":
+        return None
+    if not text.isdigit():
+        raise VitalsError(f"{text!r} is not a message id.", hint="Give a number from `llm-vitals outbox`, or `dead` for every dead one.")
+    return int(text)
+
+
 def _query(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import query
 
-    result = query.run_query(settings.db, args.sql, max_rows=settings.max_rows,
-                             read_copy=settings.read_copy_path if settings.read_copy else None,
-                             wait_seconds=settings.query_wait_seconds, on_wait=_note)
-    sys.stdout.write(query.render(result, settings.output_format))
+    query.write_query(settings.db, args.sql, sys.stdout, settings.output_format, max_rows=settings.max_rows,
+                      read_copy=settings.read_copy_path if settings.read_copy else None,
+                      wait_seconds=settings.query_wait_seconds, timeout_seconds=settings.query_timeout_seconds,
+                      on_wait=_note)
     return 0
 
 
@@ -200,6 +232,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("review", _review, "Monthly review: trends, cost and routing, version changes, alerts, checklist (HTML and Markdown).")
     sub.add_argument("--month", help="month YYYY-MM (LLM_VITALS_MONTH; default: the last complete month)")
     sub.add_argument("--out", dest="review_dir", type=Path, help="folder for the report (LLM_VITALS_REVIEW_DIR)")
+
+    sub = command("outbox", _outbox, "List the Slack messages that have not gone out (waiting, dead); retry or drop dead ones.")
+    sub.set_defaults(writes=True)
+    sub.add_argument("--retry", metavar="ID", help="put dead message ID (or `dead`: all of them) back in line and deliver")
+    sub.add_argument("--drop", metavar="ID", help="drop message ID (or `dead`: every dead one): it is never sent")
+    sub.add_argument("--format", dest="output_format", choices=("table", "csv", "json"),
+                     help="output format (LLM_VITALS_OUTPUT_FORMAT; default table)")
 
     sub = command("query", _query, "Run one read-only SQL query against the database.")
     sub.add_argument("sql", metavar="SQL")

@@ -62,6 +62,8 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str, read_cop
     started = time.perf_counter()
     source, target = Path(path), Path(read_copy)
     con.execute("checkpoint")
+    for left in target.parent.glob(f".{target.name}.*.partial"):
+        left.unlink(missing_ok=True)  # a copy a killed run left half-written (this process holds the lock now)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         shutil.copyfile(source, partial)
@@ -93,8 +95,10 @@ def _connect_once(path: Path, read_only: bool, threads: int | None, memory_limit
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusyError(
-                f"Database {path} is open for writing in another process ({_lock_holder(exc)}).",
-                hint="Wait for that process to finish (a monitor run, or an analyst's read-write session) and try again.",
+                f"Database {path} is held by another process ({_lock_holder(exc)}): a writing step, or a session"
+                " that opened the live file (even read-only, it keeps writers out).",
+                hint=f"Wait for that process to finish and try again; long sessions should open the read copy"
+                     f" {path.with_name(path.stem + '.read' + (path.suffix or '.duckdb'))} instead.",
             ) from exc
         raise DatabaseError(f"Cannot open database {path}: {exc}") from exc
     except duckdb.Error as exc:

@@ -9,6 +9,7 @@ import duckdb
 
 from llm_vitals import db, evidence
 from llm_vitals.attribution import VERSION_DIMENSIONS, Attribution, Split, attribute
+from llm_vitals.formatting import segment_label
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 from llm_vitals.stats import binomial_sf
 from llm_vitals.thresholds import RATE_COUNTS
@@ -123,7 +124,7 @@ def blocks(digest: Digest) -> dict:
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if len(out) > MAX_BLOCKS:
         out = out[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {len(out) - MAX_BLOCKS + 1} more sections"}]}]
-    return {"text": title(digest), "blocks": out}
+    return {"text": escape(title(digest)), "blocks": out}
 
 
 def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Split]:
@@ -141,7 +142,7 @@ def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Sp
             numbers[offset] += cell[numerator]
             numbers[offset + 1] += cell[denominator]
         splits += [Split(version_dimension, value, *numbers, first_seen.get((version_dimension, value)))
-                   for value, numbers in counts.items() if value != "(none)"]
+                   for value, numbers in counts.items() if value != ""]
     return splits
 
 
@@ -318,7 +319,7 @@ def _pct(rate: float) -> str:
 
 
 def _label(dimension: str, segment: str) -> str:
-    return "all calls" if dimension == "all" else f"{dimension} {segment}"
+    return segment_label(dimension, segment)
 
 
 def _duration(delta: timedelta) -> str:

@@ -18,19 +18,26 @@ def render(rows: list[tuple[datetime, str, str, float | None]], rollouts: list[t
         for route in sorted({r for _, r, m, _ in rows if m == metric}):
             points = [(day, value) for day, r, m, value in rows if r == route and m == metric and value is not None]
             if points:
-                axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=route)
+                axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=literal(route))
         for dimension, value, seen in rollouts:
             axis.axvline(seen, color="grey", linestyle="--", linewidth=1)
             if axis is axes[0]:
-                axis.annotate(f"{dimension} {value}", (seen, 1), xycoords=("data", "axes fraction"),
+                axis.annotate(literal(f"{dimension} {value}"), (seen, 1), xycoords=("data", "axes fraction"),
                               rotation=90, va="top", ha="right", fontsize=7, color="dimgrey")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(fontsize=8, loc="upper left")
-    axes[0].set_title(title)
+    axes[0].set_title(literal(title))
     figure.autofmt_xdate()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     pyplot.close(figure)
     return buffer.getvalue()
+
+
+def literal(text: str) -> str:
+    """Text from logs as matplotlib shows it literally: a `$` would start math text (and a bad
+    formula stops the chart), and a legend label starting with `_` would be hidden."""
+    text = str(text).replace("$", r"\$")
+    return "\u200b" + text if text.startswith("_") else text

@@ -1,13 +1,12 @@
 """Ingest request logs (JSON Lines, CSV, Parquet files) into `requests`, in one transaction per batch.
 
 Every line is parsed and validated in bulk by DuckDB (sql/ingest_parse.sql); Python only finds the
-files, decides how much of each is new, and strings the statements together.
+files, decides which of their bytes are new, and strings the statements together. Nothing a file
+holds can stop a batch: a bad record is rejected with its line number, and a file that cannot be
+read at all is refused by name, left for the next run, while the other files go in.
 """
 
-import glob
-import gzip
-import hashlib
-import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,16 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from llm_vitals import db, sqlfiles
+from llm_vitals import db, log_files, sqlfiles
 from llm_vitals.errors import DatabaseError, SourceError
-
-_KINDS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".parquet": "parquet",
-}
-_HEAD_BYTES = 64 * 1024
+from llm_vitals.log_files import FileFacts
 
 
 @dataclass(frozen=True)
@@ -42,20 +34,19 @@ class MappedLines:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file to read, with what it looked like when it was found. A source that is not a plain
-    log file (a table, spans, a mapped shape) is kind `mapped`: `prepare` puts its records in a
-    temp table where needed, `mapped` reads them through its mapping, `label` names it in
-    source_file, and it keeps its own progress (`tracked` False: not in ingested_files)."""
+    """One file to read, with what it looked like when it was found (`facts`; None for a page a
+    table source wrote itself). `kind` is how sql/ingest_parse.sql reads it (jsonl, csv, parquet, or
+    mapped: through `mapped`, after `prepare(con, path, compression)` put its records in a temp table where
+    needed); `layout` is the shape of its bytes (jsonl, csv, parquet), which decides how new lines
+    are found. `label` names it in source_file; an untracked source keeps its own progress."""
 
     path: str
     kind: str
-    size_bytes: int
-    modified_at: datetime
-    head_sha256: str
-    ends_with_newline: bool
+    layout: str
+    facts: FileFacts | None
     label: str | None = None
     tracked: bool = True
-    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = field(default=None, compare=False)
+    prepare: Callable[[duckdb.DuckDBPyConnection, str, str], None] | None = field(default=None, compare=False)
     mapped: MappedLines | None = field(default=None, compare=False)
 
     @property
@@ -65,13 +56,14 @@ class SourceFile:
 
     @property
     def appendable(self) -> bool:
-        """Whether new lines can be read from where the last run stopped (plain JSON Lines and CSV)."""
-        return self.kind in ("jsonl", "csv") and not self.path.endswith(".gz")
+        """Whether new lines can be read from where the last run stopped (plain contract JSON Lines and CSV)."""
+        return self.kind in ("jsonl", "csv") and self.facts is not None and not self.facts.compressed
 
 
 @dataclass
 class IngestSummary:
-    """What one ingest run did; `rejected_by_reason` maps a reason (values elided) to its count."""
+    """What one ingest run did; `rejected_by_reason` maps a reason (values elided) to its count,
+    `refused` a file that could not be read to why (it is read again on the next run)."""
 
     batch_id: int | None = None
     files_found: int = 0
@@ -80,10 +72,13 @@ class IngestSummary:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    blank: int = 0
+    waiting: int = 0  # last lines without a line ending yet, left for the next run
     priced_by_genai: int = 0
     unpriced: int = 0
     seconds: float = 0.0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def merge(summaries: list[IngestSummary]) -> IngestSummary:
@@ -91,35 +86,37 @@ def merge(summaries: list[IngestSummary]) -> IngestSummary:
     total = IngestSummary()
     for summary in summaries:
         total.batch_id = summary.batch_id if summary.batch_id is not None else total.batch_id
-        for name in ("files_found", "files_read", "files_unchanged", "accepted", "rejected", "duplicates",
-                     "priced_by_genai", "unpriced", "seconds"):
+        for name in ("files_found", "files_read", "files_unchanged", "accepted", "rejected", "duplicates", "blank",
+                     "waiting", "priced_by_genai", "unpriced", "seconds"):
             setattr(total, name, getattr(total, name) + getattr(summary, name))
         for reason, count in summary.rejected_by_reason.items():
             total.rejected_by_reason[reason] = total.rejected_by_reason.get(reason, 0) + count
+        total.refused.update(summary.refused)
     return total
 
 
 def discover(sources: list[str], *, suffixes: tuple[str, ...] | None = None) -> list[SourceFile]:
-    """Returns the log files that the sources (files, folders or globs) name, sorted by path; with
-    `suffixes`, the files ending so (plain or .gz), read as JSON Lines.
+    """Returns the log files that the sources (files, folders or globs) name, sorted by path, each
+    once; with `suffixes`, the files ending so (plain or .gz), read as JSON Lines.
 
-    Raises SourceError naming a source that matches no readable log file.
+    Raises SourceError naming a source that matches no readable log file, or a file that cannot be opened.
     """
     if not sources:
         raise SourceError(
             "No source given.", hint="Pass files, folders or globs to `llm-vitals ingest`, or set LLM_VITALS_SOURCE."
         )
-    paths: set[str] = set()
-    for source in sources:
-        matched = _expand(source, suffixes)
-        if not matched:
-            names = ", ".join(suffixes) if suffixes else ".jsonl, .ndjson, .csv or .parquet"
-            raise SourceError(
-                f"Source `{source}` matched no {names} file (plain or .gz).",
-                hint="Check LLM_VITALS_SOURCE or pass a path to `llm-vitals ingest`.",
-            )
-        paths.update(matched)
-    return [_describe(path, "jsonl" if suffixes else None) for path in sorted(paths)]
+    paths, empty = log_files.find(sources, suffixes)
+    if empty:
+        names = ", ".join(suffixes) if suffixes else ".jsonl, .ndjson, .csv or .parquet"
+        raise SourceError(
+            f"Source `{empty[0]}` matched no {names} file (plain or .gz).",
+            hint="Check LLM_VITALS_SOURCE or pass a path to `llm-vitals ingest`.",
+        )
+    out = []
+    for path in paths:
+        kind = "jsonl" if suffixes else log_files.kind_of(path)
+        out.append(SourceFile(path, kind, kind, log_files.describe(path, csv_header=kind == "csv")))
+    return out
 
 
 def ingest(
@@ -128,98 +125,237 @@ def ingest(
     *,
     store_free_text: bool = False,
     max_line_bytes: int = 16 * 1024 * 1024,
+    final_line_wait_seconds: float = 300.0,
     replace_range: tuple[datetime, datetime] | None = None,
     skip_stored: bool = False,
     before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
 ) -> IngestSummary:
     """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none.
 
+    A file DuckDB cannot read (a broken gzip stream, a CSV quote that never closes) is refused: the
+    batch is done again without it, and it waits for the next run. A last line without a line
+    ending waits too, until the file has not changed for final_line_wait_seconds (then it is whole).
     With replace_range (a backfill), the files are read again from their first line and their calls
     in [start, end) replace the ones they brought before; calls outside it are kept only if new.
     With skip_stored, calls already stored are left out without counting as duplicates (a source
     that re-reads an overlap on purpose). before_commit(con, batch_id) runs inside the transaction,
     so what it records (a source's watermark) commits with the batch or not at all."""
     started = time.perf_counter()
-    started_at = datetime.now(UTC)
-    summary = IngestSummary(files_found=len(files))
+    options = _Options(store_free_text, max_line_bytes, final_line_wait_seconds, replace_range, skip_stored, before_commit)
+    refused: dict[str, str] = {}
+    normalize: set[str] = set()
     db.run(con, "macros")
+    while True:
+        scratch = Path(tempfile.mkdtemp(prefix="llm-vitals-ingest-"))
+        try:
+            summary = _batch(con, [f for f in files if f.path not in refused], options, _Reading(scratch, normalize), refused)
+        except _FileFailed as failed:
+            if failed.normalize and failed.source.path not in normalize:
+                normalize.add(failed.source.path)  # mixed line endings: read it again from a copy with LF endings
+            elif failed.source.tracked:
+                refused[failed.source.path] = failed.reason
+            else:
+                raise SourceError(f"Cannot read {failed.source.name}: {failed.reason}",
+                                  hint="The batch was rolled back; nothing of it was stored.") from None
+            continue
+        finally:
+            log_files.remove_tree(scratch)
+        break
+    summary.files_found = len(files)
+    summary.refused = refused
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@dataclass(frozen=True)
+class _Options:
+    store_free_text: bool
+    max_line_bytes: int
+    final_line_wait_seconds: float
+    replace_range: tuple[datetime, datetime] | None
+    skip_stored: bool
+    before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None
+
+
+@dataclass
+class _Reading:
+    """Where one attempt at a batch keeps its copies, and which files are read with LF endings."""
+
+    scratch: Path
+    normalize: set[str]
+
+
+class _FileFailed(Exception):
+    """One file could not be read; the batch is done again without it (or from a copy with LF endings)."""
+
+    def __init__(self, source: SourceFile, reason: str, *, normalize: bool = False):
+        super().__init__(reason)
+        self.source, self.reason, self.normalize = source, reason, normalize
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which bytes of a file this run reads: [start, end), after `lines_before` lines read by earlier
+    runs; from the file itself (`direct`) or from a stable copy; `waiting` when a last line without
+    a line ending is left for the next run."""
+
+    start: int
+    end: int
+    lines_before: int
+    direct: bool
+    waiting: bool
+
+
+def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, refused: dict[str, str]) -> IngestSummary:
+    summary = IngestSummary()
+    started_at = datetime.now(UTC)
     done = _files_done(con)
     with db.transaction(con):
         batch_id = summary.batch_id = _next_batch_id(con)
-        if replace_range is not None:
+        if options.replace_range is not None:
             paths = [source.path for source in files]
-            db.run(con, "backfill_forget", paths=paths, range_start=replace_range[0], range_end=replace_range[1])
+            db.run(con, "backfill_forget", paths=paths, range_start=options.replace_range[0],
+                   range_end=options.replace_range[1])
             done = {path: state for path, state in done.items() if path not in paths}
         for source in files:
-            already = _lines_already_read(source, done.get(source.path)) if source.tracked else 0
-            if already is None:
+            plan = _plan(source, done.get(source.path) if source.tracked else None, options.final_line_wait_seconds,
+                         source.path in reading.normalize)
+            if plan is None:
                 summary.files_unchanged += 1
                 continue
-            if source.prepare is not None:
-                source.prepare(con)
-            lines_read = _ingest_file(con, source, already, batch_id, store_free_text, max_line_bytes)
+            summary.waiting += plan.waiting
+            if plan.waiting and plan.end <= plan.start:
+                summary.files_unchanged += 1  # nothing new but a last line still being written
+                continue
+            lines, bytes_read, blank = _ingest_file(con, source, plan, batch_id, options, reading)
+            summary.blank += blank
             if source.tracked:
-                db.run(con, "ingest_record_file", **_file_state(source, lines_read, batch_id))
+                db.run(con, "ingest_record_file", **_file_state(source, lines, bytes_read, batch_id))
             summary.files_read += 1
         if summary.files_read:
-            if replace_range is not None or skip_stored:
-                keep = replace_range or (None, None)
+            if options.replace_range is not None or options.skip_stored:
+                keep = options.replace_range or (None, None)
                 db.run(con, "ingest_skip_stored", batch_id=batch_id, keep_start=keep[0], keep_end=keep[1])
             # after ingest_skip_stored (no range kept) no call of the batch is stored already
-            db.run(con, "ingest_dedupe", batch_id=batch_id, stored_left_out=skip_stored and replace_range is None)
+            db.run(con, "ingest_dedupe", batch_id=batch_id,
+                   stored_left_out=options.skip_stored and options.replace_range is None)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
             summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
             summary.rejected = sum(summary.rejected_by_reason.values())
-            summary.seconds = time.perf_counter() - started
-            if before_commit is not None:
-                before_commit(con, batch_id)
-            con.execute(
-                "insert into ingest_batches values (?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
-                [batch_id, started_at, summary.files_read, summary.accepted, summary.rejected,
-                 summary.duplicates, summary.priced_by_genai, summary.unpriced, summary.seconds],
-            )
-    summary.seconds = time.perf_counter() - started
+            if options.before_commit is not None:
+                options.before_commit(con, batch_id)
+            db.run(con, "ingest_record_batch", batch_id=batch_id, started_at=started_at, files_read=summary.files_read,
+                   accepted=summary.accepted, rejected=summary.rejected, duplicates=summary.duplicates,
+                   priced_by_genai=summary.priced_by_genai, unpriced=summary.unpriced,
+                   seconds=(datetime.now(UTC) - started_at).total_seconds(), blank=summary.blank, waiting=summary.waiting)
+        for path, reason in refused.items():
+            db.run(con, "ingest_refused_file", batch_id=batch_id, path=path, reason=reason)
     return summary
 
 
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceFile,
-    already: int,
-    batch_id: int,
-    store_free_text: bool,
-    max_line_bytes: int,
-) -> int:
-    """Appends one file's new lines with their verdicts, moves rejects out; returns lines consumed in all."""
-    skip = already if source.kind != "csv" else 0
+def _plan(source: SourceFile, done: tuple | None, final_line_wait_seconds: float, normalize: bool) -> _Plan | None:
+    """Returns what this run reads of the file, or None when nothing in it is new since the last run."""
+    facts = source.facts
+    if facts is None:
+        return _Plan(0, 0, 0, True, False)  # a page a table source wrote: read whole, once
+    settled = (datetime.now(UTC) - facts.modified_at).total_seconds() >= final_line_wait_seconds
+    start, lines_before = 0, 0
+    if done is not None:
+        size_bytes, modified_at, head_sha256, lines_read, bytes_read = done
+        same = (size_bytes, head_sha256, modified_at) == (facts.size_bytes, facts.head_sha256, facts.modified_at)
+        if same and (bytes_read is None or bytes_read >= size_bytes or source.layout == "parquet"):
+            return None
+        if same and not settled:
+            return _Plan(bytes_read, bytes_read, lines_read, False, True)  # its last line still has no line ending
+        if source.appendable and bytes_read is not None and facts.size_bytes >= size_bytes \
+                and log_files.same_head(facts, head_sha256, size_bytes):
+            start, lines_before = bytes_read, lines_read  # grown: only its new lines
+    if source.layout == "parquet" or facts.compressed:
+        return _Plan(0, facts.size_bytes, 0, not normalize, False)  # read whole: a compressed file is complete
+    end = facts.size_bytes if settled else max(facts.tail_start, start)
+    # CSV is always read from a copy: the copy is where the empty lines DuckDB skips are counted
+    direct = start == 0 and end == facts.size_bytes and not normalize and source.layout != "csv"
+    return _Plan(start, end, lines_before, direct, end < facts.size_bytes)
+
+
+def _ingest_file(con, source: SourceFile, plan: _Plan, batch_id: int, options: _Options,
+                 reading: _Reading) -> tuple[int, int, int]:
+    """Appends the planned lines with their verdicts and moves rejects out; returns the lines read
+    through (counting earlier runs'), the bytes read through, and the blank lines skipped."""
+    read_path, line_offset, error_shift, skipped = _prepare_read(source, plan, reading)
+    rows = _scan(con, source, read_path, batch_id, options)
+    if plan.direct and source.facts is not None and source.layout != "parquet" and not source.facts.unchanged():
+        # The file changed while DuckDB read it: what it read may go past what was found. Read
+        # exactly the bytes found, from a copy.
+        con.execute("delete from requests where batch_id = ? and source_file = ?", [batch_id, source.name])
+        copy_plan = _Plan(plan.start, plan.end, plan.lines_before, False, plan.waiting)
+        read_path, line_offset, error_shift, skipped = _prepare_read(source, copy_plan, reading)
+        rows, plan = _scan(con, source, read_path, batch_id, options), copy_plan
+    _refuse_swallowed_quote(con, source, error_shift)
+    first_rowid, blank = con.execute(
+        "select coalesce(min(rowid), 0), count(*) filter (where _reject_reason = 'blank') from requests"
+        " where batch_id = ? and source_file = ?", [batch_id, source.name]).fetchall()[0]
+    db.run(con, "ingest_skipped_lines", lines=skipped)
+    error_lines = con.execute("select count(distinct line) from ingest_scan_errors").fetchall()[0][0]
+    db.run(con, "ingest_verdicts", source_name=source.name, batch_id=batch_id, first_rowid=first_rowid,
+           line_offset=line_offset, error_shift=error_shift, layout=source.layout, max_line_bytes=options.max_line_bytes)
+    lines = line_offset + rows + error_lines + len(skipped)  # lines (or rows) through the last one read
+    return lines, plan.end, blank + len(skipped)
+
+
+def _prepare_read(source: SourceFile, plan: _Plan, reading: _Reading) -> tuple[str, int, int, list[int]]:
+    """Returns the path DuckDB reads (the file, or a copy of its planned bytes), the lines before the
+    first data row it holds, what turns the line numbers DuckDB reports into the file's, and the
+    empty lines of a CSV copy (as DuckDB would number them), which its reader skips."""
+    header = 1 if source.layout == "csv" else 0
+    if plan.direct or source.facts is None:
+        return source.path, header, 0, []
+    target = reading.scratch / f"{len(list(reading.scratch.iterdir()))}.{source.layout}"
+    try:
+        skipped = log_files.copy_region(source.facts, plan.start, plan.end, target, header=header == 1,
+                                        csv_blank_lines=header == 1)
+    except (OSError, EOFError) as exc:
+        raise _FileFailed(source, f"it could not be read ({exc}); it is read again on the next run") from None
+    except SourceError as exc:
+        raise _FileFailed(source, str(exc)) from None
+    if plan.start == 0:
+        return str(target), header, 0, skipped
+    return str(target), plan.lines_before, plan.lines_before - header, skipped
+
+
+def _scan(con, source: SourceFile, read_path: str, batch_id: int, options: _Options) -> int:
+    """Runs sql/ingest_parse.sql over read_path; returns the rows it appended."""
     values = {
-        "path": source.path,
+        "path": read_path,
         "source_name": source.name,
-        "skip": skip,
-        "max_line_bytes": max_line_bytes,
+        "columns": {name: "VARCHAR" for name in (source.facts.csv_columns if source.facts else ())},
+        # a copy is plain; the file itself is read as its bytes say (a gzip file may be named .jsonl)
+        "compression": "gzip" if read_path == source.path and source.facts and source.facts.compressed else "none",
+        "max_line_bytes": options.max_line_bytes,
         "batch_id": batch_id,
-        "store_free_text": store_free_text,
+        "store_free_text": options.store_free_text,
         **(source.mapped.values if source.mapped else {}),
     }
+    if source.layout == "csv" and not values["columns"]:
+        raise _FileFailed(source, "it has no header line naming its columns")
     lines = source.mapped.lines if source.mapped else sqlfiles.load(f"ingest_lines_{source.kind}")
     statement = sqlfiles.load("ingest_parse").replace("/* source_lines */", lines)
     try:
+        con.execute("drop table if exists ingest_scan_errors")
+        con.execute("drop table if exists ingest_scans")
+        if source.prepare is not None:
+            source.prepare(con, read_path, values["compression"])
         db.run(con, "ingest_price_rates", rates=_price_rates(con, source, lines, values))
-        if source.kind != "mapped":  # a mapped source's prepare step already scanned its lines
-            con.execute("drop table if exists ingest_scan_errors")
-            con.execute("drop table if exists ingest_scans")
-        # DuckDB cannot estimate a text file's row count and would build the join's hash table on the
-        # file's lines; keep the small price_rates as the build side so the lines stream through.
-        con.execute("set disabled_optimizers = 'build_side_probe_side'")
+        before = _rows(con, batch_id, source.name)
         con.execute(statement, sqlfiles.parameters_for(statement, values))
-        con.execute("reset disabled_optimizers")
+        _ensure_scan_error_table(con)
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        raise SourceError(
-            f"Cannot read {source.kind} file {source.path}: {_first_line(exc)}",
-            hint="Check that the file is complete and of the kind its name says; the batch was rolled back.",
-        ) from exc
+        message = _first_line(exc)
+        raise _FileFailed(source, f"DuckDB cannot read it as {source.layout}: {message}",
+                          normalize="state machine reached an invalid state" in message
+                          or "Error when sniffing" in message) from exc
     except duckdb.BinderException as exc:
         if source.mapped is None:
             raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
@@ -227,42 +363,24 @@ def _ingest_file(
                           hint="Check the mapping's column names and paths against the source.") from exc
     except duckdb.Error as exc:
         raise DatabaseError(f"Ingesting {source.path} failed: {_first_line(exc)}") from exc
-    _ensure_scan_error_table(con)
-    first_rowid, rows = con.execute(
-        "select coalesce(min(rowid), 0), count(*) from requests where batch_id = ? and source_file = ?",
-        [batch_id, source.name],
-    ).fetchall()[0]
-    scan_errors = con.execute("select count(*) from ingest_scan_errors").fetchall()[0][0]
-    line_offset = 1 if source.kind == "csv" else skip
-    consumed = line_offset + rows + scan_errors  # physical lines (or rows) through the last one read
-    if source.appendable and not source.ends_with_newline and consumed > line_offset:
-        consumed -= 1  # the last line is still being written: leave it for the next run
-        _drop_line(con, batch_id, source.name, first_rowid + rows - 1, consumed + 1)
-    if source.kind == "csv" and already > 1:
-        # CSV is re-scanned from its header; the rows read by earlier runs are dropped again here.
-        con.execute(
-            "delete from requests where batch_id = ? and source_file = ? and rowid - ? < ?",
-            [batch_id, source.name, first_rowid, already - 1],
-        )
-    db.run(
-        con,
-        "ingest_verdicts",
-        source_name=source.name,
-        batch_id=batch_id,
-        first_rowid=first_rowid,
-        line_offset=line_offset,
-        max_line_bytes=max_line_bytes,
-        skip_scan_lines_through=already if source.kind == "csv" else 0,
-    )
-    return consumed if source.kind != "parquet" else skip + rows
+    return _rows(con, batch_id, source.name) - before
 
 
-def _drop_line(con: duckdb.DuckDBPyConnection, batch_id: int, path: str, last_rowid: int, line_no: int) -> None:
-    """Forgets an incomplete last line, whether the scanner rejected it or it reached `requests`."""
-    if con.execute("select count(*) from ingest_scan_errors where line = ?", [line_no]).fetchall()[0][0]:
-        con.execute("delete from ingest_scan_errors where line = ?", [line_no])
-    else:
-        con.execute("delete from requests where batch_id = ? and source_file = ? and rowid = ?", [batch_id, path, last_rowid])
+def _refuse_swallowed_quote(con, source: SourceFile, error_shift: int) -> None:
+    """A CSV quote that never closes makes DuckDB read the rest of the file as one value: refuse the
+    file, naming the line, rather than lose the lines after it."""
+    if source.layout != "csv":
+        return
+    swallowed = con.execute(
+        "select min(line) from ingest_scan_errors where error_type = 'UNQUOTED VALUE'"
+        " and regexp_matches(rtrim(csv_line, chr(10) || chr(13)), '[\\n\\r]')").fetchall()[0][0]
+    if swallowed is not None:
+        raise _FileFailed(source, f"line {swallowed + error_shift} opens a quote that never closes, so every line after"
+                                  " it would be read as one value; fix the quote and it is read on the next run")
+
+
+def _rows(con, batch_id: int, name: str) -> int:
+    return con.execute("select count(*) from requests where batch_id = ? and source_file = ?", [batch_id, name]).fetchall()[0][0]
 
 
 def _ensure_scan_error_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -290,38 +408,21 @@ def _price_rates(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str,
     return pricing.rates_rows([(provider, model, bucket) for provider, model, bucket in keys])
 
 
-def _lines_already_read(source: SourceFile, done: tuple | None) -> int | None:
-    """Returns how many lines of the file earlier runs consumed (0: read it all), or None to skip it."""
-    if done is None:
-        return 0
-    size_bytes, modified_at, head_sha256, lines_read = done
-    if (size_bytes, head_sha256) == (source.size_bytes, source.head_sha256) and modified_at == source.modified_at:
-        return None
-    if source.appendable and source.size_bytes > size_bytes and _same_head(source, head_sha256, size_bytes):
-        return lines_read
-    return 0  # rewritten: read again; request_id dedupe keeps calls from being counted twice
-
-
-def _same_head(source: SourceFile, head_sha256: str, old_size: int) -> bool:
-    if old_size >= _HEAD_BYTES:
-        return source.head_sha256 == head_sha256
-    with open(source.path, "rb") as handle:  # the old file was shorter than the head: hash its length
-        return hashlib.sha256(handle.read(old_size)).hexdigest() == head_sha256
-
-
 def _files_done(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    rows = con.execute("select path, size_bytes, modified_at, head_sha256, lines_read from ingested_files").fetchall()
+    rows = con.execute(
+        "select path, size_bytes, modified_at, head_sha256, lines_read, bytes_read from ingested_files").fetchall()
     return {path: rest for path, *rest in rows}
 
 
-def _file_state(source: SourceFile, lines_read: int, batch_id: int) -> dict[str, object]:
+def _file_state(source: SourceFile, lines_read: int, bytes_read: int, batch_id: int) -> dict[str, object]:
     return {
         "path": source.path,
         "kind": source.kind,
-        "size_bytes": source.size_bytes,
-        "modified_at": source.modified_at,
-        "head_sha256": source.head_sha256,
+        "size_bytes": source.facts.size_bytes,
+        "modified_at": source.facts.modified_at,
+        "head_sha256": source.facts.head_sha256,
         "lines_read": lines_read,
+        "bytes_read": bytes_read,
         "batch_id": batch_id,
     }
 
@@ -331,52 +432,6 @@ def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
         "select greatest((select coalesce(max(batch_id), 0) from ingest_batches),"
         " (select coalesce(max(batch_id), 0) from requests)) + 1"
     ).fetchall()[0][0]
-
-
-def _expand(source: str, suffixes: tuple[str, ...] | None = None) -> list[str]:
-    candidates: list[str]
-    if os.path.isdir(source):
-        candidates = [str(path) for path in Path(source).rglob("*") if path.is_file()]
-    elif glob.has_magic(source):
-        candidates = [path for path in glob.glob(source, recursive=True) if os.path.isfile(path)]
-    elif os.path.isfile(source):
-        candidates = [source]
-    else:
-        candidates = []
-    if suffixes:
-        return [os.path.abspath(path) for path in candidates if path.lower().removesuffix(".gz").endswith(suffixes)]
-    return [os.path.abspath(path) for path in candidates if _kind_of(path)]
-
-
-def _kind_of(path: str) -> str | None:
-    name = path.lower().removesuffix(".gz")
-    return _KINDS.get(os.path.splitext(name)[1])
-
-
-def _describe(path: str, kind: str | None = None) -> SourceFile:
-    stat = os.stat(path)
-    with open(path, "rb") as handle:
-        head = handle.read(min(_HEAD_BYTES, stat.st_size))
-        handle.seek(max(stat.st_size - 1, 0))
-        last_byte = handle.read(1)
-    if path.endswith(".gz"):
-        _check_gzip(path)
-    return SourceFile(
-        path=path,
-        kind=kind or _kind_of(path) or "jsonl",
-        size_bytes=stat.st_size,
-        modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
-        head_sha256=hashlib.sha256(head).hexdigest(),
-        ends_with_newline=last_byte in (b"\n", b""),
-    )
-
-
-def _check_gzip(path: str) -> None:
-    try:
-        with gzip.open(path, "rb") as handle:
-            handle.read(1)
-    except OSError as exc:
-        raise SourceError(f"File {path} ends in .gz but is not gzip data ({exc}).", hint="Rename or recompress it.") from exc
 
 
 def _first_line(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llm_vitals import db, ingest, metrics, source_config
+from llm_vitals import db, ingest, metrics, source_config, sqlfiles
 from llm_vitals.settings import Settings
 
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
@@ -89,6 +90,7 @@ def _ingest_files(con, settings: Settings, paths: list[str], *, otel: bool, spec
     else:
         files = ingest.discover(paths)
     return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
+                         final_line_wait_seconds=settings.final_line_wait_seconds,
                          skip_stored=otel or bool(spec_name))
 
 
@@ -134,7 +136,8 @@ def backfill(settings: Settings, start: datetime | None, end: datetime | None, s
     con = _connect(settings)
     try:
         ingested = ingest.ingest(con, files, store_free_text=settings.store_free_text,
-                                 max_line_bytes=settings.max_line_bytes, replace_range=(start, end))
+                                 max_line_bytes=settings.max_line_bytes, replace_range=(start, end),
+                                 final_line_wait_seconds=settings.final_line_wait_seconds)
         return ingested, metrics.compute(con, also=(start, end))
     finally:
         con.close()
@@ -236,6 +239,37 @@ def deliver_alerts(settings: Settings, token: str | None = None) -> "DeliveryRep
         con.close()
 
 
+def outbox_messages(settings: Settings):
+    """Returns the outbox's messages that have not gone out (waiting and dead), as a query result."""
+    from llm_vitals.query import QueryResult
+
+    con = _connect(settings)
+    try:
+        cursor = con.execute(sqlfiles.load("outbox_list"))
+        return QueryResult([column[0] for column in cursor.description], cursor.fetchall())
+    finally:
+        con.close()
+
+
+def outbox_retry(settings: Settings, message_id: int | None) -> int:
+    """Puts dead message message_id (every dead one when None) back in line; returns how many."""
+    return _outbox_change(settings, "outbox_retry", message_id)
+
+
+def outbox_drop(settings: Settings, message_id: int | None) -> int:
+    """Drops message message_id (every dead one when None): it is never sent; returns how many."""
+    return _outbox_change(settings, "outbox_drop", message_id)
+
+
+def _outbox_change(settings: Settings, name: str, message_id: int | None) -> int:
+    con = _connect(settings)
+    try:
+        with db.transaction(con):
+            return db.fetch(con, name, message_id=message_id)[0][0]
+    finally:
+        con.close()
+
+
 def weekly_digest(settings: Settings, week: str | None = None):
     """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
     queues the message for Slack in the outbox when Slack is configured."""
@@ -249,7 +283,7 @@ def weekly_digest(settings: Settings, week: str | None = None):
         chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
         if settings.slack_configured:
             with db.transaction(con):
-                alerts.enqueue(con, "digest", settings.slack_channel, digest.blocks(built))
+                alerts.enqueue(con, "digest", settings.slack_channel, "LLM_VITALS_SLACK_CHANNEL", digest.blocks(built))
     finally:
         con.close()
     return built, chart
@@ -281,23 +315,23 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
     return built, chart
 
 
-def queue_digest(settings: Settings, built, channel: str) -> None:
-    """Queues a (tenant's) digest for `channel` in the outbox."""
+def queue_digest(settings: Settings, built, channel: str, setting: str) -> None:
+    """Queues a (tenant's) digest for `channel` (named by `setting`) in the outbox."""
     from llm_vitals import alerts, digest
 
     con = _connect(settings)
     try:
         with db.transaction(con):
-            alerts.enqueue(con, "digest", channel, digest.blocks(built))
+            alerts.enqueue(con, "digest", channel, setting, digest.blocks(built))
     finally:
         con.close()
 
 
 def upload_file(settings: Settings, content: bytes, filename: str, title: str, *, token: str | None = None,
-                channel: str | None = None) -> bool:
+                channel: str | None = None, setting: str = "LLM_VITALS_SLACK_CHANNEL") -> bool:
     """Uploads a file (the digest's chart, the review's report) to `channel` (default: the alert
-    channel) with files_upload_v2; False where a webhook cannot take files.
-    Raises SlackUnavailable or SlackDeliveryError like message delivery."""
+    channel, named by `setting`) with files_upload_v2; False where a webhook cannot take files.
+    Raises SlackUnavailable, SlackMessageRefused or SlackDeliveryError like message delivery."""
     from llm_vitals import slack
 
     token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
@@ -306,8 +340,13 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, *
         return False
     sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
-    sender.upload(channel, content, filename, title)
+    sender.upload(channel, content, filename, title, setting=setting)
     return True
+
+
+def tenant_channel_setting(tenant: str) -> str:
+    """The setting that names a tenant's channel, as error hints name it."""
+    return f"LLM_VITALS_SLACK_CHANNELS_BY_TENANT[{json.dumps(tenant)}]"
 
 
 def chart_file(week: str) -> tuple[str, str]:
@@ -331,7 +370,7 @@ def monthly_review(settings: Settings, month: str | None = None) -> tuple[object
         md_path.write_text(review.to_markdown(built), encoding="utf-8")
         if settings.slack_configured:
             with db.transaction(con):
-                alerts.enqueue(con, "review", settings.slack_channel, review.summary(built))
+                alerts.enqueue(con, "review", settings.slack_channel, "LLM_VITALS_SLACK_CHANNEL", review.summary(built))
     finally:
         con.close()
     return built, html_path, md_path

@@ -1,4 +1,4 @@
-"""Per-token prices from genai-prices, as a small table that SQL joins to price calls in bulk.
+"""Per-token prices from genai-prices, as a small lookup that SQL reads to price calls in bulk.
 
 Within one input-token tier, genai-prices' price of a call is linear in its token counts:
     base + input_tokens * a + cached_input_tokens * c + output_tokens * b
@@ -8,12 +8,13 @@ tier, so the result equals genai-prices' own price for every call, to the last d
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from genai_prices import Usage, data_snapshot, types
 
 _NO_UPPER_BOUND = 2**62
+BUCKET = timedelta(minutes=30)  # genai-prices' prices can change on the half hour (DeepSeek's off-peak windows)
 _PROBE = 10  # tokens above a tier's threshold at which its rates are read
 
 
@@ -30,19 +31,31 @@ class PriceRate:
 
 
 def rates_rows(keys: list[tuple[str | None, str, datetime]]) -> list[dict]:
-    """Returns one row per (provider, model, bucket_start, tier) for the keys genai-prices can price,
-    as the struct values sql/ingest_price_rates.sql takes (one row per key and tier, not per call).
+    """Returns the linear rates for the (provider, model, bucket_start) keys genai-prices can price,
+    as the struct values sql/ingest_price_rates.sql takes: one row per provider, model, stretch of
+    adjacent 30-minute buckets that share their rates, and input-token tier (few rows, never one per
+    call). A row applies to calls with valid_from <= started_at < valid_to.
 
     Keys it cannot price (unknown provider or model) are left out: their calls stay unpriced.
     """
+    stretches: list[list] = []  # [provider, model, valid_from, valid_to, rates]
+    for provider, model, bucket_start in sorted(set(keys), key=lambda k: (k[0] is not None, k[0] or "", k[1], k[2])):
+        rates = rates_for(provider, model, bucket_start)
+        if not rates:
+            continue
+        last = stretches[-1] if stretches else None
+        if last and (last[0], last[1], last[3]) == (provider, model, bucket_start) and last[4] == rates:
+            last[3] = bucket_start + BUCKET
+        else:
+            stretches.append([provider, model, bucket_start, bucket_start + BUCKET, rates])
     return [
-        {"provider": provider, "model": model, "bucket_start": bucket_start,
+        {"provider": provider, "model": model, "valid_from": valid_from, "valid_to": valid_to,
          "input_tokens_above": rate.input_tokens_above, "input_tokens_up_to": rate.input_tokens_up_to,
          "base_usd": rate.base_usd, "input_usd_per_token": rate.input_usd_per_token,
          "cached_delta_usd_per_token": rate.cached_delta_usd_per_token,
          "output_usd_per_token": rate.output_usd_per_token}
-        for provider, model, bucket_start in keys
-        for rate in rates_for(provider, model, bucket_start)
+        for provider, model, valid_from, valid_to, rates in stretches
+        for rate in rates
     ]
 
 

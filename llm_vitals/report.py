@@ -18,9 +18,18 @@ def ingest_text(summary: IngestSummary) -> str:
         lines.append(f"    … and {len(summary.rejected_by_reason) - 10} more reasons (table rejected_records)")
     lines += [
         f"  duplicates  {summary.duplicates:>12,}  (later copies of a request_id, not stored)",
+        f"  blank       {summary.blank:>12,}  (empty lines, skipped)",
         f"  priced      {summary.priced_by_genai:>12,}  (no cost_usd in the log; priced with genai-prices)",
         f"  unpriced    {summary.unpriced:>12,}  (cost_usd NULL: no cost in the log and no known price)",
     ]
+    if summary.waiting:
+        lines.append(f"  waiting     {summary.waiting:>12,}  (a last line without a line ending yet: read once it ends,"
+                     " or once its file has not changed for LLM_VITALS_FINAL_LINE_WAIT_SECONDS)")
+    for path, reason in summary.refused.items():
+        lines.append(f"  REFUSED     {path}: {reason}")
+    if summary.refused:
+        lines.append(f"  {len(summary.refused)} file(s) refused: the rest of the batch was stored; table refused_files keeps"
+                     " the reasons, and a refused file is tried again on the next run.")
     return "\n".join(lines)
 
 
@@ -57,9 +66,20 @@ def checks_text(summary, delivery, slack_configured: bool) -> str:
         lines.append("Slack is not configured: alerts are stored in table `alerts` only. To post them, set SLACK_BOT_TOKEN"
                      " and LLM_VITALS_SLACK_CHANNEL (or LLM_VITALS_SLACK_WEBHOOK_URL).")
     elif delivery is not None:
-        lines.append(f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox"
-                     + (f" ({delivery.last_error})" if delivery.waiting else "") + ".")
+        lines.append(delivery_text(delivery))
     return "\n".join(lines)
+
+
+def delivery_text(delivery) -> str:
+    """Returns what one delivery run did: sent, waiting (and why), set aside as dead (and why)."""
+    if delivery is None:
+        return "Slack: not configured."
+    text = (f"Slack: {delivery.sent} sent, {delivery.waiting} waiting in the outbox"
+            + (f" ({delivery.last_error})" if delivery.waiting else "") + ".")
+    if delivery.dead:
+        text += (f" {len(delivery.dead)} set aside as dead (Slack refused them for good; `llm-vitals outbox` lists,"
+                 " retries or drops them):\n" + "\n".join(f"  DEAD {line}" for line in delivery.dead))
+    return text
 
 
 def checks_markdown(summary) -> str:

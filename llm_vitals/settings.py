@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         16 * 1024 * 1024, ge=1024, description="Longest JSON line or CSV row accepted; longer ones are rejected."
     )
+    final_line_wait_seconds: float = Field(
+        300.0, ge=0, description="A last line without a line ending waits for it this long after its file last changed;"
+        " then the file counts as complete and the line is read.")
     threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: one per core).")
     memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '2GB' (default: DuckDB's 80% of RAM).")
     demo_dir: Path = Field(Path("llm-vitals-demo"), description="Where `llm-vitals demo` writes its logs and database.")
@@ -83,6 +86,8 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(
         300.0, ge=0, description="How long a writing step waits for another process to release the database file."
     )
+    query_timeout_seconds: float | None = Field(
+        300.0, gt=0, description="`llm-vitals query` stops a query that runs longer than this.")
     query_wait_seconds: float = Field(
         30.0, ge=0, description="How long `llm-vitals query` waits for a writer when there is no read copy to answer from."
     )

@@ -74,7 +74,8 @@ def _facts(result: CheckResult) -> str:
 def _also_seen_in(results: list[CheckResult]) -> str:
     by_dimension: dict[str, list[str]] = {}
     for r in results:
-        by_dimension.setdefault("all calls" if r.dimension == "all" else r.dimension, []).append(escape(r.segment))
+        shown = f"(calls without a {r.dimension.replace('_', ' ')})" if r.segment == "" else escape(r.segment)
+        by_dimension.setdefault("all calls" if r.dimension == "all" else r.dimension, []).append(shown)
     parts = []
     for dimension, segments in by_dimension.items():
         shown = ", ".join(segments[:8]) + (f", … and {len(segments) - 8} more" if len(segments) > 8 else "")
@@ -83,7 +84,9 @@ def _also_seen_in(results: list[CheckResult]) -> str:
 
 
 def _label(result: CheckResult) -> str:
-    return "all calls" if result.dimension == "all" else f"{result.dimension} *{escape(result.segment)}*"
+    if result.dimension == "all" or result.segment == "":
+        return escape(result.label)
+    return f"{result.dimension} *{escape(result.segment)}*"
 
 
 def _value(metric: str, value: float | None) -> str:

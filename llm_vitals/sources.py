@@ -20,7 +20,8 @@ def mapped_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: i
     """JSON Lines or CSV files in any shape, read through `spec`."""
     out = []
     for found in ingest.discover(sources):
-        prepare = partial(_prepare_file, kind=found.kind, path=found.path, max_line_bytes=max_line_bytes)
+        columns = {name: "VARCHAR" for name in found.facts.csv_columns}
+        prepare = partial(_prepare_file, kind=found.kind, columns=columns, max_line_bytes=max_line_bytes)
         lines = mapped_lines(spec, records="source_records", record_is_line=found.kind == "jsonl",
                              store_free_text=store_free_text)
         out.append(replace(found, kind="mapped", prepare=prepare, mapped=lines))
@@ -32,7 +33,7 @@ def otel_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: int
     """OTLP/JSON span files (.json, .jsonl or .ndjson) read through `spec` (the `otel` preset by default)."""
     out = []
     for found in ingest.discover(sources, suffixes=OTEL_SUFFIXES):
-        prepare = partial(_prepare_spans, path=found.path, max_line_bytes=max_line_bytes)
+        prepare = partial(_prepare_spans, max_line_bytes=max_line_bytes)
         lines = mapped_lines(spec, records="source_records", record_is_line=False, store_free_text=store_free_text)
         out.append(replace(found, kind="mapped", prepare=prepare, mapped=lines))
     return out
@@ -53,16 +54,15 @@ def mapped_lines(spec: mapping.Mapping, *, records: str, record_is_line: bool, s
                               {**projection.params, **(values or {})})
 
 
-def _prepare_file(con: duckdb.DuckDBPyConnection, *, kind: str, path: str, max_line_bytes: int) -> None:
-    con.execute("drop table if exists ingest_scan_errors")
-    con.execute("drop table if exists ingest_scans")
+def _prepare_file(con: duckdb.DuckDBPyConnection, path: str, compression: str, *, kind: str, columns: dict[str, str],
+                  max_line_bytes: int) -> None:
+    values = {"path": path, "max_line_bytes": max_line_bytes, "compression": compression}
     if kind == "jsonl":
         statement = sqlfiles.load("source_jsonl_records").replace("/* source_lines */", sqlfiles.load("ingest_lines_jsonl"))
-        con.execute(statement, sqlfiles.parameters_for(statement, {"path": path, "skip": 0, "max_line_bytes": max_line_bytes}))
+        con.execute(statement, sqlfiles.parameters_for(statement, values))
     else:  # CSV: one text column per header name
-        db.run(con, "source_csv_records", path=path, max_line_bytes=max_line_bytes)
+        db.run(con, "source_csv_records", columns=columns, **values)
 
 
-def _prepare_spans(con: duckdb.DuckDBPyConnection, *, path: str, max_line_bytes: int) -> None:
-    con.execute("drop table if exists ingest_scan_errors")
-    db.run(con, "source_otel_spans", path=path, max_line_bytes=max_line_bytes)
+def _prepare_spans(con: duckdb.DuckDBPyConnection, path: str, compression: str, *, max_line_bytes: int) -> None:
+    db.run(con, "source_otel_spans", path=path, max_line_bytes=max_line_bytes, compression=compression)

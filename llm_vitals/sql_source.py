@@ -54,13 +54,33 @@ class TableSource:
     @property
     def name(self) -> str:
         """The source's name in source_file, rejected_records and source_watermarks: no password."""
-        shown = sa.make_url(self.url).render_as_string(hide_password=True)
+        shown = shown_url(self.url)
         return f"{shown} {self.table}" if self.table else f"{shown} (query)"
 
     def scrub(self, text: str) -> str:
-        """Removes the URL's password from a message."""
-        password = sa.make_url(self.url).password
-        return text.replace(str(password), "***") if password else text
+        """Removes the URL's secrets (its password, as user:pass@ or ?password=) from a message."""
+        for secret in _secrets(sa.make_url(self.url)):
+            text = text.replace(secret, "***")
+        return text
+
+
+_SECRET_PARAMETERS = {"password", "passwd", "pwd", "pass", "sslpassword", "token", "secret", "api_key", "apikey",
+                      "access_token", "private_key", "sslkey_password"}
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be shown: its password, and every query parameter that holds a secret, as ***."""
+    parsed = sa.make_url(url)
+    hidden = {key: ("***" if key.lower() in _SECRET_PARAMETERS else value) for key, value in parsed.query.items()}
+    return parsed.set(query=hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _secrets(parsed: sa.URL) -> list[str]:
+    values = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in _SECRET_PARAMETERS:
+            values += [value] if isinstance(value, str) else list(value)
+    return [str(value) for value in values if str(value)]
 
 
 def is_url(source: str) -> bool:
@@ -299,16 +319,11 @@ def _ingest_page(con, source: TableSource, page: Page, lines: ingest.MappedLines
                  max_line_bytes: int) -> ingest.IngestSummary:
     """Ingests one page's CSV file, read through the source's mapping (`lines`), as one batch with its watermark."""
     lines = replace(lines, values={**lines.values, "page_path": str(page.path)})
-    as_file = ingest.SourceFile(path=str(page.path), kind="mapped", size_bytes=page.path.stat().st_size,
-                                modified_at=datetime.now(UTC), head_sha256="", ends_with_newline=True,
-                                label=source.name, tracked=False, prepare=_forget_scan_errors, mapped=lines)
+    as_file = ingest.SourceFile(path=str(page.path), kind="mapped", layout="page", facts=None,
+                                label=source.name, tracked=False, mapped=lines)
     save = partial(_save_watermark, source=source, last=page.last)
     return ingest.ingest(con, [as_file], store_free_text=store_free_text, max_line_bytes=max_line_bytes,
                          skip_stored=True, before_commit=save)
-
-
-def _forget_scan_errors(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("drop table if exists ingest_scan_errors")  # an earlier file's: a page has none
 
 
 def _save_watermark(con: duckdb.DuckDBPyConnection, batch_id: int, *, source: TableSource, last: tuple[str, str]) -> None:

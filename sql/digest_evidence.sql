@@ -19,7 +19,7 @@ with week_calls as (
         unnest([
             {'dimension': 'all', 'segment': 'all'},
             {'dimension': 'route', 'segment': route},
-            {'dimension': 'tenant', 'segment': coalesce(tenant, '(none)')},
+            {'dimension': 'tenant', 'segment': coalesce(tenant, '')},
             {'dimension': 'model', 'segment': model}
         ], recursive := true),
         model, task_id, input_tokens, output_tokens, tool_calls, retries, fallback, cost_usd,

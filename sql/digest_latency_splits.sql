@@ -15,7 +15,7 @@ with segment_calls as (
         and case $dimension
             when 'route' then route = $segment
             when 'model' then model = $segment
-            when 'tenant' then coalesce(tenant, '(none)') = $segment
+            when 'tenant' then coalesce(tenant, '') = $segment
             else true
         end
 ),

@@ -1,9 +1,12 @@
 -- ingest_parse.sql: parses and validates every line of one source file in one parallel pass and
 -- appends them to `requests` in file order, each with its verdict in _reject_reason (NULL: accepted).
 -- ingest_verdicts.sql then moves rejected lines to rejected_records within the same transaction.
--- Calls with tokens but no cost_usd are priced here from temp table price_rates (one
--- row per provider, model, 30-minute bucket and input-token tier, built from genai-prices): exact
--- DECIMAL arithmetic, rounded to 1e-12 USD.
+-- Calls with tokens but no cost_usd are priced here from the variables price_book_*
+-- (sql/ingest_price_rates.sql, built from genai-prices): exact DECIMAL arithmetic, rounded to 1e-12
+-- USD. Every step is a projection or a filter, never a join, so the rows reach `requests` in file
+-- order (DuckDB guarantees it for these clauses): sql/ingest_verdicts.sql numbers lines by it.
+-- A rejected line never passes through a cast that can fail: each reason is decided on the values
+-- as parsed (DOUBLE, text), and the casts to the stored types apply to accepted lines only.
 -- The source_lines query gives `raw` (a line's text), and for a mapped source (NULL for files)
 -- `fields` (its contract fields as text, where a line's are parsed from `raw`), `free` (its free
 -- text, when kept) and `extra` (the attributes its mapping keeps, as a JSON object). Either way the
@@ -101,6 +104,7 @@ typed as (
 ),
 
 valued as (
+    -- an empty optional text field counts as absent, like null: '' is how metrics name "absent"
     select
         raw,
         extra,
@@ -114,10 +118,10 @@ valued as (
         coalesce(t.model, v.model) as model,
         coalesce(t.status, v.status) as status,
         coalesce(t.latency_ms, try_cast(v.latency_ms as double)) as latency_ms,
-        coalesce(t.provider, v.provider) as provider,
-        coalesce(t.tenant, v.tenant) as tenant,
-        coalesce(t.user_role, v.user_role) as user_role,
-        coalesce(t.task_id, v.task_id) as task_id,
+        nullif(coalesce(t.provider, v.provider), '') as provider,
+        nullif(coalesce(t.tenant, v.tenant), '') as tenant,
+        nullif(coalesce(t.user_role, v.user_role), '') as user_role,
+        nullif(coalesce(t.task_id, v.task_id), '') as task_id,
         coalesce(t.task_success, try_cast(v.task_success as boolean)) as task_success,
         coalesce(t.ttft_ms, try_cast(v.ttft_ms as double)) as ttft_ms,
         coalesce(t.input_tokens, try_cast(v.input_tokens as double)) as input_tokens,
@@ -137,13 +141,15 @@ valued as (
         coalesce(t.escalated, try_cast(v.escalated as boolean)) as escalated,
         coalesce(t.eval_pass, try_cast(v.eval_pass as boolean)) as eval_pass,
         coalesce(t.feedback, try_cast(v.feedback as double)) as feedback,
-        coalesce(t.prompt_version, v.prompt_version) as prompt_version,
-        coalesce(t.release, v.release) as release,
-        coalesce(t.retrieval_config, v.retrieval_config) as retrieval_config,
-        coalesce(t.tool_schema_version, v.tool_schema_version) as tool_schema_version,
+        nullif(coalesce(t.prompt_version, v.prompt_version), '') as prompt_version,
+        nullif(coalesce(t.release, v.release), '') as release,
+        nullif(coalesce(t.retrieval_config, v.retrieval_config), '') as retrieval_config,
+        nullif(coalesce(t.tool_schema_version, v.tool_schema_version), '') as tool_schema_version,
         coalesce(t.temperature, try_cast(v.temperature as double)) as temperature,
-        coalesce(t.error_type, v.error_type) as error_type,
-        try_cast(coalesce(t.timestamp, v.timestamp) as timestamptz) as started_at
+        nullif(coalesce(t.error_type, v.error_type), '') as error_type,
+        try_cast(coalesce(t.timestamp, v.timestamp) as timestamptz) as started_at,
+        -- the cost as stored: from its text where there is one (no binary rounding), else its DOUBLE
+        coalesce(try_cast(v.cost_usd as decimal(18, 12)), try_cast(coalesce(t.cost_usd, try_cast(v.cost_usd as double)) as decimal(18, 12))) as cost_decimal
     from typed
 ),
 
@@ -162,54 +168,71 @@ checked as (
             -- RFC 3339 needs an explicit offset; DuckDB alone would read a bare time in the session zone.
             when started_at is null
                 or not regexp_matches(timestamp, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$')
-                then 'timestamp "' || left(timestamp, 64) || '" is not RFC 3339 with a UTC offset'
+                then 'timestamp ' || shown(timestamp) || ' is not RFC 3339 with a UTC offset'
             when status not in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
-                then 'status "' || left(status, 64) || '" is not one of ok, error, timeout, rate_limited, cancelled'
-            when latency_ms is null or isnan(latency_ms) or isinf(latency_ms)
-                then 'latency_ms "' || left(v.latency_ms, 64) || '" is not a number'
+                then 'status ' || shown(status) || ' is not one of ok, error, timeout, rate_limited, cancelled'
+            when latency_ms is null or not isfinite(latency_ms)
+                then 'latency_ms ' || shown(coalesce(v.latency_ms, raw ->> '$.latency_ms')) || ' is not a number'
             when latency_ms < 0 then 'latency_ms is negative'
-            when v.ttft_ms is not null and coalesce(ttft_ms < 0 or isnan(ttft_ms), true) or ttft_ms < 0
-                then 'ttft_ms "' || left(coalesce(v.ttft_ms, raw ->> '$.ttft_ms'), 64) || '" is not a number >= 0'
-            when v.cost_usd is not null and cost_usd is null or cost_usd < 0 or cost_usd >= 1e6 or isnan(cost_usd)
-                then 'cost_usd "' || left(coalesce(v.cost_usd, raw ->> '$.cost_usd'), 64) || '" is not a number from 0 to 999999'
-            when v.temperature is not null and temperature is null
-                then 'temperature "' || left(v.temperature, 64) || '" is not a number'
-            when v.input_tokens is not null and input_tokens is null or input_tokens < 0 or input_tokens <> trunc(input_tokens)
-                then 'input_tokens "' || left(coalesce(v.input_tokens, raw ->> '$.input_tokens'), 64) || '" is not a whole number >= 0'
-            when v.output_tokens is not null and output_tokens is null or output_tokens < 0 or output_tokens <> trunc(output_tokens)
-                then 'output_tokens "' || left(coalesce(v.output_tokens, raw ->> '$.output_tokens'), 64) || '" is not a whole number >= 0'
-            when v.cached_input_tokens is not null and cached_input_tokens is null or cached_input_tokens < 0 or cached_input_tokens <> trunc(cached_input_tokens)
-                then 'cached_input_tokens "' || left(coalesce(v.cached_input_tokens, raw ->> '$.cached_input_tokens'), 64) || '" is not a whole number >= 0'
-            when v.reasoning_tokens is not null and reasoning_tokens is null or reasoning_tokens < 0 or reasoning_tokens <> trunc(reasoning_tokens)
-                then 'reasoning_tokens "' || left(coalesce(v.reasoning_tokens, raw ->> '$.reasoning_tokens'), 64) || '" is not a whole number >= 0'
-            when v.retrieved_docs is not null and retrieved_docs is null or retrieved_docs < 0 or retrieved_docs <> trunc(retrieved_docs)
-                then 'retrieved_docs "' || left(coalesce(v.retrieved_docs, raw ->> '$.retrieved_docs'), 64) || '" is not a whole number >= 0'
-            when v.tool_calls is not null and tool_calls is null or tool_calls < 0 or tool_calls <> trunc(tool_calls)
-                then 'tool_calls "' || left(coalesce(v.tool_calls, raw ->> '$.tool_calls'), 64) || '" is not a whole number >= 0'
-            when v.tool_errors is not null and tool_errors is null or tool_errors < 0 or tool_errors <> trunc(tool_errors)
-                then 'tool_errors "' || left(coalesce(v.tool_errors, raw ->> '$.tool_errors'), 64) || '" is not a whole number >= 0'
-            when v.retries is not null and retries is null or retries < 0 or retries <> trunc(retries)
-                then 'retries "' || left(coalesce(v.retries, raw ->> '$.retries'), 64) || '" is not a whole number >= 0'
-            when v.feedback is not null and feedback is null or feedback not in (-1, 0, 1)
-                then 'feedback "' || left(coalesce(v.feedback, raw ->> '$.feedback'), 64) || '" is not -1, 0 or 1'
-            when v.task_success is not null and task_success is null
-                then 'task_success "' || left(v.task_success, 64) || '" is not true or false'
-            when v.structured_output is not null and structured_output is null
-                then 'structured_output "' || left(v.structured_output, 64) || '" is not true or false'
-            when v.parse_ok is not null and parse_ok is null
-                then 'parse_ok "' || left(v.parse_ok, 64) || '" is not true or false'
-            when v.retrieval_used is not null and retrieval_used is null
-                then 'retrieval_used "' || left(v.retrieval_used, 64) || '" is not true or false'
-            when v.context_truncated is not null and context_truncated is null
-                then 'context_truncated "' || left(v.context_truncated, 64) || '" is not true or false'
-            when v.fallback is not null and fallback is null
-                then 'fallback "' || left(v.fallback, 64) || '" is not true or false'
-            when v.escalated is not null and escalated is null
-                then 'escalated "' || left(v.escalated, 64) || '" is not true or false'
-            when v.eval_pass is not null and eval_pass is null
-                then 'eval_pass "' || left(v.eval_pass, 64) || '" is not true or false'
-        end as reject_reason
+            else coalesce(
+                duration_problem('ttft_ms', ttft_ms, v.ttft_ms, raw),
+                case
+                    when cost_usd is null and v.cost_usd is not null or isnan(cost_usd) or cost_usd < 0
+                        then 'cost_usd ' || shown(coalesce(v.cost_usd, raw ->> '$.cost_usd')) || ' is not a number from 0 to 999999'
+                    when cost_usd is not null and cost_decimal is null
+                        then 'cost_usd ' || shown(coalesce(v.cost_usd, raw ->> '$.cost_usd')) || ' is out of range (at most 999999.999999999999)'
+                end,
+                case when v.temperature is not null and temperature is null or not isfinite(temperature)
+                    then 'temperature ' || shown(coalesce(v.temperature, raw ->> '$.temperature')) || ' is not a number' end,
+                whole_number_problem('input_tokens', input_tokens, v.input_tokens, raw),
+                whole_number_problem('output_tokens', output_tokens, v.output_tokens, raw),
+                whole_number_problem('cached_input_tokens', cached_input_tokens, v.cached_input_tokens, raw),
+                whole_number_problem('reasoning_tokens', reasoning_tokens, v.reasoning_tokens, raw),
+                whole_number_problem('retrieved_docs', retrieved_docs, v.retrieved_docs, raw),
+                whole_number_problem('tool_calls', tool_calls, v.tool_calls, raw),
+                whole_number_problem('tool_errors', tool_errors, v.tool_errors, raw),
+                whole_number_problem('retries', retries, v.retries, raw),
+                case when v.feedback is not null and feedback is null or feedback not in (-1, 0, 1)
+                    then 'feedback ' || shown(coalesce(v.feedback, raw ->> '$.feedback')) || ' is not -1, 0 or 1' end,
+                flag_problem('task_success', task_success, v.task_success),
+                flag_problem('structured_output', structured_output, v.structured_output),
+                flag_problem('parse_ok', parse_ok, v.parse_ok),
+                flag_problem('retrieval_used', retrieval_used, v.retrieval_used),
+                flag_problem('context_truncated', context_truncated, v.context_truncated),
+                flag_problem('fallback', fallback, v.fallback),
+                flag_problem('escalated', escalated, v.escalated),
+                flag_problem('eval_pass', eval_pass, v.eval_pass)
+            )
+        end as check_reason
     from valued
+),
+
+priced as (
+    -- The rate of an accepted call without a cost: its (provider, model) in price_book, the
+    -- stretch its time falls in and its input-token tier. A price past what cost_usd can hold
+    -- (absurd token counts) rejects the call instead of stopping the batch.
+    select
+        *,
+        case when check_reason is null and cost_usd is null and input_tokens is not null and output_tokens is not null
+            then list_filter(
+                getvariable('price_book_rates')[list_position(getvariable('price_book_keys'), price_book_key(checked.provider, checked.model))],
+                lambda rate: rate.valid_from <= started_at and started_at < rate.valid_to
+                    and input_tokens > rate.input_tokens_above and input_tokens <= rate.input_tokens_up_to
+            )[1] end as rate
+    from checked
+),
+
+judged as (
+    select
+        *,
+        coalesce(check_reason, case
+            when rate is not null and rate.base_usd::double + rate.input_usd_per_token::double * input_tokens
+                + rate.cached_delta_usd_per_token::double * coalesce(cached_input_tokens, 0)
+                + rate.output_usd_per_token::double * output_tokens not between -1e-6 and 999999.999999
+                then 'input_tokens ' || shown(input_tokens::varchar) || ' and output_tokens ' || shown(output_tokens::varchar)
+                    || ' price beyond what cost_usd can hold (0 to 999999 USD)'
+        end) as reject_reason
+    from priced
 ),
 
 final as (
@@ -217,42 +240,42 @@ final as (
         request_id,
         started_at,
         route,
-        checked.model,
+        model,
         status,
         latency_ms,
-        checked.provider,
+        provider,
         tenant,
         user_role,
         coalesce(task_id, request_id) as task_id,
         task_success,
         ttft_ms,
-        input_tokens::bigint as input_tokens,
-        output_tokens::bigint as output_tokens,
-        cached_input_tokens::bigint as cached_input_tokens,
-        reasoning_tokens::bigint as reasoning_tokens,
-        coalesce(
-            try_cast(v.cost_usd as decimal(18, 12)),
-            cost_usd::decimal(18, 12),
-            cast(
-                rates.base_usd
-                + rates.input_usd_per_token * input_tokens::bigint
-                + rates.cached_delta_usd_per_token * coalesce(cached_input_tokens, 0)::bigint
-                + rates.output_usd_per_token * output_tokens::bigint
+        case when reject_reason is null then input_tokens::bigint end as input_tokens,
+        case when reject_reason is null then output_tokens::bigint end as output_tokens,
+        case when reject_reason is null then cached_input_tokens::bigint end as cached_input_tokens,
+        case when reject_reason is null then reasoning_tokens::bigint end as reasoning_tokens,
+        case
+            when reject_reason is not null then null
+            when cost_usd is not null then cost_decimal
+            when rate is not null then cast(
+                rate.base_usd
+                + rate.input_usd_per_token * input_tokens::bigint
+                + rate.cached_delta_usd_per_token * coalesce(cached_input_tokens, 0)::bigint
+                + rate.output_usd_per_token * output_tokens::bigint
                 as decimal(18, 12))
-        ) as cost_usd,
-        case when cost_usd is not null then 'log' when rates.model is not null then 'genai-prices' end as cost_source,
+        end as cost_usd,
+        case when reject_reason is not null then null when cost_usd is not null then 'log' when rate is not null then 'genai-prices' end as cost_source,
         structured_output,
         parse_ok,
         retrieval_used,
-        retrieved_docs::bigint as retrieved_docs,
+        case when reject_reason is null then retrieved_docs::bigint end as retrieved_docs,
         context_truncated,
-        tool_calls::bigint as tool_calls,
-        tool_errors::bigint as tool_errors,
-        retries::bigint as retries,
+        case when reject_reason is null then tool_calls::bigint end as tool_calls,
+        case when reject_reason is null then tool_errors::bigint end as tool_errors,
+        case when reject_reason is null then retries::bigint end as retries,
         fallback,
         escalated,
         eval_pass,
-        feedback::tinyint as feedback,
+        case when reject_reason is null then feedback::tinyint end as feedback,
         prompt_version,
         release,
         retrieval_config,
@@ -298,16 +321,7 @@ final as (
                 'messages', redact_free_text((raw -> '$.messages')::varchar)))::varchar
             else json_merge_patch(raw, '{"prompt": null, "response": null, "messages": null}')::varchar
         end, 2048) end as _raw_line
-    from checked
-    left join price_rates as rates
-        on reject_reason is null
-        and cost_usd is null
-        and rates.provider is not distinct from checked.provider
-        and rates.model = checked.model
-        and rates.bucket_start = time_bucket(interval 30 minutes, checked.started_at)
-        and input_tokens > rates.input_tokens_above
-        and input_tokens <= rates.input_tokens_up_to
-        and output_tokens is not null
+    from judged
 )
 
 select * from final

@@ -1,6 +1,6 @@
 -- ingest_price_keys_rows.sql: as ingest_price_keys_jsonl.sql, for CSV and Parquet files, whose rows
 -- the source_lines query spliced in below turns into JSON object texts.
--- Parameters: $path, $skip, $max_line_bytes.
+-- Parameters: $path, $columns (CSV), $max_line_bytes.
 with source_lines as (
     /* source_lines */
 )

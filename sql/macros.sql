@@ -24,3 +24,34 @@ create or replace temp macro dimension_of(route_grouping, model_grouping, versio
         when tenant_grouping = 0 then 'tenant'
         else 'all'
     end;
+
+-- price_book_key(provider, model): the key of a call's rates in the price_book_keys variable
+-- (sql/ingest_price_rates.sql); a call without a provider is priced by its model alone.
+create or replace temp macro price_book_key(provider, model) as coalesce('provider:' || provider, 'any') || chr(31) || model;
+
+-- shown(written): a value as a rejection reason quotes it: as written, cut to 64 characters; never NULL.
+create or replace temp macro shown(written) as '"' || coalesce(left(written, 64), 'null') || '"';
+
+-- Why a number read into `parsed` (DOUBLE) cannot be stored (NULL: it can). `written` is its text
+-- where the line needed a text parse (NULL otherwise), `raw` the line, for the value as written.
+-- whole_number_problem: a count of 0 .. 2^53 - 1 (above that a DOUBLE is no longer exact).
+create or replace temp macro whole_number_problem(name, parsed, written, raw) as case
+    when parsed is null then
+        case when written is not null then name || ' ' || shown(written) || ' is not a whole number >= 0' end
+    when not isfinite(parsed) or parsed < 0 or parsed <> trunc(parsed) then
+        name || ' ' || shown(coalesce(written, raw ->> ('$.' || name))) || ' is not a whole number >= 0'
+    when parsed > 9007199254740991 then
+        name || ' ' || shown(coalesce(written, raw ->> ('$.' || name))) || ' is out of range (at most 9007199254740991)'
+end;
+
+-- duration_problem: a finite number of milliseconds >= 0.
+create or replace temp macro duration_problem(name, parsed, written, raw) as case
+    when parsed is null then
+        case when written is not null then name || ' ' || shown(written) || ' is not a number >= 0' end
+    when not isfinite(parsed) or parsed < 0 then
+        name || ' ' || shown(coalesce(written, raw ->> ('$.' || name))) || ' is not a number >= 0'
+end;
+
+-- flag_problem: true or false.
+create or replace temp macro flag_problem(name, parsed, written) as
+    case when parsed is null and written is not null then name || ' ' || shown(written) || ' is not true or false' end;

@@ -11,7 +11,7 @@ with counted as (
         grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
         dimension_of(grouping(route), grouping(model), grouping(prompt_version), grouping(tenant)) as dimension,
-        coalesce(route, model, prompt_version, tenant, 'all') as segment,  -- the grouped key: never NULL ('(none)' stands for absent)
+        coalesce(route, model, prompt_version, tenant, 'all') as segment,  -- the grouped key: never NULL ('' stands for absent)
         sum(calls)::bigint as calls,
         sum(failed_calls)::bigint as failed_calls,
         sum(timeouts)::bigint as timeouts,

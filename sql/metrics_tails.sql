@@ -15,8 +15,8 @@ ok_calls as (
         date_trunc($grain, started_at) as window_start,
         route,
         model,
-        coalesce(prompt_version, '(none)') as prompt_version,
-        coalesce(tenant, '(none)') as tenant,
+        coalesce(prompt_version, '') as prompt_version,
+        coalesce(tenant, '') as tenant,
         latency_ms,
         ttft_ms,
     from requests

@@ -41,7 +41,7 @@ final as (
         date_trunc('day', first_call.started_at) as day_start,
         date_trunc('week', first_call.started_at) as week_start,
         first_call.route as route,
-        coalesce(first_call.tenant, '(none)') as tenant,
+        coalesce(first_call.tenant, '') as tenant,
         last_outcome.success as outcome,
         cost_usd,
     from tasks

@@ -66,7 +66,19 @@ create table if not exists ingested_files (
     modified_at   timestamptz not null,
     head_sha256   varchar not null,  -- hash of the first 64 KiB: tells a grown file from a rewritten one
     lines_read    bigint not null,   -- lines (JSON Lines, CSV) or rows (Parquet) consumed so far
-    last_batch_id bigint not null
+    last_batch_id bigint not null,
+    bytes_read    bigint             -- where the next run starts reading (after the last whole line read)
+);
+
+-- a database made before bytes_read existed gets the column (NULL: read a grown file from its start once)
+alter table ingested_files add column if not exists bytes_read bigint;
+
+create table if not exists refused_files (
+    -- files a batch could not read at all (they were left out of it, and are tried again next run)
+    batch_id   bigint not null,
+    path       varchar not null,
+    reason     varchar not null,
+    refused_at timestamptz not null
 );
 
 create table if not exists ingest_batches (
@@ -79,14 +91,20 @@ create table if not exists ingest_batches (
     duplicates       bigint not null,
     priced_by_genai  bigint not null,
     unpriced         bigint not null,
-    seconds          double not null
+    seconds          double not null,
+    blank            bigint,            -- empty lines, skipped
+    waiting          bigint             -- last lines without a line ending yet, left for the next run
 );
+
+alter table ingest_batches add column if not exists blank bigint;
+
+alter table ingest_batches add column if not exists waiting bigint;
 
 create table if not exists metrics (
     grain        varchar not null,      -- hour, day, week (UTC; weeks start Monday)
     window_start timestamptz not null,
     dimension    varchar not null,      -- all, route, model, prompt_version, tenant
-    segment      varchar not null,      -- 'all' for dimension all; '(none)' where the field was absent
+    segment      varchar not null,      -- 'all' for dimension all; '' (empty) where the field was absent
     metric       varchar not null,
     value        double,                -- NULL where the denominator is empty
     sample_size  bigint not null        -- the denominator's count
@@ -138,20 +156,39 @@ create table if not exists alerts (
 );
 
 create table if not exists outbox (
-    message_id bigint primary key,
-    created_at timestamptz not null,
-    alert_id   bigint,
-    kind       varchar not null,        -- opened, resolved or reminder
-    channel    varchar,
-    payload    json not null,           -- {"text": ..., "blocks": [...]}
-    attempts   integer not null,
-    last_error varchar,
-    sent_at    timestamptz              -- NULL: waiting to go out on the next run
+    -- a message waits while sent_at, dead_at and dropped_at are all NULL (view outbox_messages)
+    message_id      bigint primary key,
+    created_at      timestamptz not null,
+    alert_id        bigint,
+    kind            varchar not null,   -- opened, resolved, reminder, digest or review
+    channel         varchar,
+    payload         json not null,      -- {"text": ..., "blocks": [...]}
+    attempts        integer not null,
+    last_error      varchar,
+    sent_at         timestamptz,        -- Slack took it
+    message_key     varchar,            -- carried as Slack message metadata: found again after a timeout
+    channel_setting varchar,            -- the setting that named the channel (for error hints)
+    attempted_at    timestamptz,        -- the last attempt began (it may have reached Slack)
+    slack_ts        varchar,            -- the ts Slack gave the message
+    dead_at         timestamptz,        -- Slack refused it for good (last_error says why)
+    dropped_at      timestamptz         -- dropped with `llm-vitals outbox --drop`
 );
+
+alter table outbox add column if not exists message_key varchar;
+
+alter table outbox add column if not exists channel_setting varchar;
+
+alter table outbox add column if not exists attempted_at timestamptz;
+
+alter table outbox add column if not exists slack_ts varchar;
+
+alter table outbox add column if not exists dead_at timestamptz;
+
+alter table outbox add column if not exists dropped_at timestamptz;
 
 create table if not exists metric_cells (
     -- counts and sums per hour x route x model x prompt_version x tenant (sql/metrics_cells.sql),
-    -- checks add them up over their windows. Absent tenant or prompt_version: '(none)'.
+    -- checks add them up over their windows. Absent tenant, prompt_version, release…: '' (empty).
     hour_start                   timestamptz,
     route                        varchar,
     model                        varchar,

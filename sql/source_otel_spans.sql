@@ -3,7 +3,7 @@
 -- span in file order, with its attributes and its resource's attributes as flat JSON objects keyed
 -- by attribute name ("gen_ai.request.model": "gpt-4o"). Values keep their OTLP/JSON form: int64
 -- as text, arrays as {"values": [...]}. Spans without a gen_ai.* attribute are not LLM calls and
--- are left out. Parameters: $path, $max_line_bytes.
+-- are left out. Parameters: $path, $compression (gzip or none), $max_line_bytes.
 create or replace macro otlp_attributes(list) as (
     select coalesce(json_group_object(
         attribute ->> 'key',
@@ -21,6 +21,7 @@ with requests_in_file as (
     select "resourceSpans" as resource_spans
     from read_json(
         $path,
+        compression = $compression,
         format = 'newline_delimited',
         columns = {'resourceSpans': 'JSON'},
         maximum_object_size = $max_line_bytes

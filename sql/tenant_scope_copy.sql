@@ -5,7 +5,7 @@
 create table tenant_scope.requests as
 select *
 from requests
-where coalesce(tenant, '(none)') = $tenant and started_at >= $range_start and started_at < $range_end;
+where coalesce(tenant, '') = $tenant and started_at >= $range_start and started_at < $range_end;
 
 create table tenant_scope.alerts as
 select *

@@ -47,3 +47,26 @@ select * exclude (grain) from metrics_wide where grain = 'day';
 
 create or replace view metrics_weekly as
 select * exclude (grain) from metrics_wide where grain = 'week';
+
+-- outbox_messages: the outbox with each message's state (waiting, sent, dead or dropped).
+create or replace view outbox_messages as
+select
+    message_id,
+    created_at,
+    kind,
+    channel,
+    channel_setting,
+    case
+        when sent_at is not null then 'sent'
+        when dropped_at is not null then 'dropped'
+        when dead_at is not null then 'dead'
+        else 'waiting'
+    end as state,
+    attempts,
+    last_error,
+    sent_at,
+    slack_ts,
+    dead_at,
+    alert_id,
+    payload ->> '$.text' as text
+from outbox;

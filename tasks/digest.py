@@ -25,14 +25,22 @@ def build_tenant_digest(settings: Settings, tenant: str, channel: str, week: str
     """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and channel."""
     with single_writer():
         built, chart = pipeline.tenant_digest(settings, tenant, week)
-        pipeline.queue_digest(settings, built, channel)
+        pipeline.queue_digest(settings, built, channel, pipeline.tenant_channel_setting(tenant))
     return built.week, chart, channel
 
 
 @task(name="upload-file", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
-      timeout_seconds=600, cache_policy=NO_CACHE)
-def upload_file(settings: Settings, content: bytes, filename: str, title: str, channel: str | None = None) -> bool:
-    """Returns whether the file went to Slack (a webhook cannot take files)."""
+      timeout_seconds=600, cache_policy=NO_CACHE, log_prints=True)
+def upload_file(settings: Settings, content: bytes, filename: str, title: str, channel: str | None = None,
+                setting: str = "LLM_VITALS_SLACK_CHANNEL") -> bool:
+    """Returns whether the file went to Slack (a webhook cannot take files; a channel Slack refuses
+    for good is logged, and the run goes on)."""
+    from llm_vitals.slack import SlackMessageRefused
     from llm_vitals.tasks.alerts import secret_token
 
-    return pipeline.upload_file(settings, content, filename, title, token=secret_token(settings), channel=channel)
+    try:
+        return pipeline.upload_file(settings, content, filename, title, token=secret_token(settings), channel=channel,
+                                    setting=setting)
+    except SlackMessageRefused as exc:
+        print(f"{filename} not uploaded: {exc}")
+        return False

@@ -110,3 +110,11 @@ def checked_demo_db(tmp_path_factory):
     for day in range(8):
         pipeline.run_checks(settings, END - timedelta(days=7 - day), great_expectations=False)
     return path
+
+
+@pytest.fixture
+def checked_demo_copy(tmp_path, checked_demo_db) -> Path:
+    """A copy of checked_demo_db to write to."""
+    import shutil
+
+    return Path(shutil.copy(checked_demo_db, tmp_path / "demo.duckdb"))

@@ -63,7 +63,7 @@ def parse(rec: dict) -> dict:
         out["cost"] = None
     out.setdefault("task_id", rec["request_id"])
     for dim in ("prompt_version", "tenant"):
-        out[dim] = rec.get(dim) if rec.get(dim) is not None else "(none)"
+        out[dim] = rec.get(dim) if rec.get(dim) not in (None, "") else ""
     return out
 
 

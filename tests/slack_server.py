@@ -2,9 +2,12 @@
 
 Answers auth.test, chat.postMessage, the file-upload v2 calls and incoming webhooks like Slack
 does, records what it received, and can be told to misbehave: `fault` is one of None, "429"
-(ratelimited with Retry-After), "500", "hang" (answers after `hang_seconds`), or a Slack error
-code such as "invalid_auth", "channel_not_found" or "not_in_channel"; it applies to the next
-`fault_times` requests (default: all).
+(ratelimited with Retry-After), "500", "hang" (answers after `hang_seconds`), "slow-accept" (takes
+the message, then answers after `hang_seconds`: the client times out on a message that was
+posted), or a Slack error code such as "invalid_auth", "channel_not_found" or "not_in_channel";
+it applies to the next `fault_times` requests (default: all). `channel_faults` maps a channel to
+the Slack error every post to it gets. conversations.history returns what was posted to a
+channel, with its metadata, as Slack does with include_all_metadata.
 """
 
 import json
@@ -21,6 +24,8 @@ class SlackServer:
         self.fault_times: int | None = None
         self.hang_seconds = 3.0
         self.retry_after = 1
+        self.channel_faults: dict[str, str] = {}
+        self.history: dict[str, list[dict]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -54,6 +59,16 @@ class SlackServer:
         self._server.shutdown()
         self._server.server_close()
 
+    def _remember(self, body: dict) -> str:
+        with self._lock:
+            ts = f"{time.time():.6f}"
+            metadata = body.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            self.history.setdefault(body.get("channel"), []).append(
+                {"ts": ts, "text": body.get("text"), "metadata": metadata})
+            return ts
+
     def _take_fault(self) -> str | None:
         with self._lock:
             if self.fault is None:
@@ -79,7 +94,14 @@ class SlackServer:
                 path = "webhook" if self.path.startswith("/services/") else self.path.split("?")[0]
                 record = {"path": path, "headers": dict(self.headers), "body": body, "raw": raw, "accepted": False}
                 server.received.append(record)
-                fault = server._take_fault()
+                fault = server._take_fault() if path != "/api/conversations.history" else None
+                if path == "/api/chat.postMessage" and body.get("channel") in server.channel_faults:
+                    return self._json(200, {"ok": False, "error": server.channel_faults[body.get("channel")]})
+                if fault == "slow-accept" and path == "/api/chat.postMessage":
+                    record["accepted"] = True
+                    server._remember(body)
+                    time.sleep(server.hang_seconds)
+                    return self._json(200, {"ok": True, "channel": body.get("channel"), "ts": "late"})
                 if fault == "hang":
                     time.sleep(server.hang_seconds)
                     return self._json(503, {"ok": False, "error": "timeout"})
@@ -97,10 +119,17 @@ class SlackServer:
                 if path.startswith("/upload/"):
                     record["accepted"] = True
                     return self._text(200, "OK")
+                if path == "/api/chat.postMessage":
+                    record["accepted"] = True
+                    ts = server._remember(body)
+                    return self._json(200, {"ok": True, "channel": body.get("channel"), "ts": ts,
+                                            "message": {"text": body.get("text")}})
+                if path == "/api/conversations.history":
+                    oldest = float(body.get("oldest") or 0)
+                    found = [m for m in server.history.get(body.get("channel"), []) if float(m["ts"]) >= oldest]
+                    return self._json(200, {"ok": True, "messages": list(reversed(found)), "has_more": False})
                 answers = {
                     "/api/auth.test": {"ok": True, "url": "https://example.slack.com/", "team": "T", "user_id": "U1"},
-                    "/api/chat.postMessage": {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}",
-                                              "message": {"text": body.get("text")}},
                     "/api/files.getUploadURLExternal": {"ok": True, "file_id": "F1",
                                                         "upload_url": f"http://127.0.0.1:{server.port}/upload/F1"},
                     "/api/files.completeUploadExternal": {"ok": True, "files": [{"id": "F1", "title": "chart"}]},
@@ -139,7 +168,8 @@ def _parse(raw: bytes, content_type: str) -> dict:
             return {}
     if "x-www-form-urlencoded" in content_type:
         fields = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        if "blocks" in fields:
-            fields["blocks"] = json.loads(fields["blocks"])
+        for name in ("blocks", "metadata"):
+            if name in fields:
+                fields[name] = json.loads(fields[name])
         return fields
     return {"bytes": len(raw)}

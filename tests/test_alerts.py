@@ -140,13 +140,16 @@ def test_rate_limits_wait_for_retry_after(tmp_path, incident_db, slack):
     assert len(posts) == report.sent + 1  # one 429, then each message once
 
 
-@pytest.mark.parametrize(("error", "setting"), [("invalid_auth", "SLACK_BOT_TOKEN"), ("channel_not_found", "LLM_VITALS_SLACK_CHANNEL"),
-                                                ("not_in_channel", "/invite")])
-def test_permanent_errors_fail_once_naming_the_setting(tmp_path, incident_db, slack, error, setting):
-    _, settings = _outage_setup(tmp_path, incident_db, slack, error)
+@pytest.mark.parametrize(("error", "setting"), [("invalid_auth", "SLACK_BOT_TOKEN"), ("token_revoked", "SLACK_BOT_TOKEN")])
+def test_a_refused_token_stops_delivery_once_naming_the_setting(tmp_path, incident_db, slack, error, setting):
+    db, settings = _outage_setup(tmp_path, incident_db, slack, error)
     with pytest.raises(SlackDeliveryError, match=setting):
         pipeline.deliver_alerts(settings)
     assert len([r for r in slack.received if r["path"] == "/api/chat.postMessage"]) == 1  # no retry loop
+    con = duckdb.connect(str(db), read_only=True)
+    states = con.execute("select distinct state from outbox_messages").fetchall()
+    con.close()
+    assert states == [("waiting",)]  # no message is to blame: they all wait for the token
 
 
 def test_webhook_delivery(tmp_path, incident_db, slack):

@@ -110,3 +110,20 @@ def test_a_run_waits_for_a_short_session_on_the_live_file(database):
     assert analyst.returncode == 0, analyst.stderr.read()
     assert done.returncode == 0 and "Waiting up to 300 s for it to finish" in done.stderr
     assert "accepted             100" in done.stdout
+
+
+def test_a_long_query_never_keeps_a_run_out(database):
+    path, logs = database
+    long_query = subprocess.Popen([*CLI, "query", "--db", str(path), "select count(*) from range(30000000000)"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=_env(LLM_VITALS_QUERY_TIMEOUT_SECONDS="60"))
+    try:
+        time.sleep(2)  # the query is running
+        assert long_query.poll() is None
+        write_jsonl(logs / "day2.jsonl", [dict(r, request_id=f"q-{i}") for i, r in enumerate(generated_records(100, seed=9))])
+        started = time.monotonic()
+        done = _cli("monitor", "--db", str(path), str(logs), LLM_VITALS_LOCK_WAIT_SECONDS="5")
+        assert done.returncode == 0, done.stderr
+        assert "Waiting" not in done.stderr and time.monotonic() - started < 30
+    finally:
+        long_query.kill()

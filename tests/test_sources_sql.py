@@ -139,11 +139,13 @@ sources:
     con.close()
 
 
-def test_the_password_never_reaches_errors_output_or_tables(spendlogs, tmp_path, capsys):
+@pytest.mark.parametrize("form", ["user:password@", "?password="])
+def test_the_password_never_reaches_errors_output_or_tables(spendlogs, tmp_path, capsys, form):
     _insert(spendlogs, _rows(50, seed=6, start=T0))
     path = tmp_path / "secret.duckdb"
-    assert main(["ingest", spendlogs.url, "--preset", "litellm", "--db", str(path)]) == 0
-    wrong = spendlogs.url.replace(PASSWORD, PASSWORD + "-wrong")
+    url = spendlogs.url if form == "user:password@" else spendlogs.url.replace(f":{PASSWORD}@", "@") + f"?password={PASSWORD}"
+    assert main(["ingest", url, "--preset", "litellm", "--db", str(path)]) == 0
+    wrong = url.replace(PASSWORD, PASSWORD + "-wrong")
     assert main(["ingest", wrong, "--preset", "litellm", "--db", str(path)]) == 2
     out = capsys.readouterr()
     assert "password authentication failed" in out.err
