@@ -40,6 +40,10 @@ class AlertChanges:
     still_open: int = 0
 
 
+_SHORTEST_FIRST = ("now", "hour", "6h", "day", "period", "3d")
+_RECENT = ("now", "hour", "6h", "day", "period")
+
+
 def apply(
     con: duckdb.DuckDBPyConnection,
     found: list[Incident],
@@ -50,48 +54,60 @@ def apply(
     queue_messages: bool,
     remind_after: timedelta | None = None,
 ) -> AlertChanges:
-    """Opens alerts for new incidents and resolves recovered ones; queues their messages when queue_messages."""
+    """Opens alerts for new incidents and resolves recovered ones; queues their messages when queue_messages.
+
+    An incident opens no alert when one is open for its cause, or when its window began before the
+    last alert of that cause resolved (a longer window still holding the past incident). An open
+    alert resolves when the shortest window (up to a day long) with enough data shows the value
+    back within its threshold; with no such window judged, it stays open while any window fails."""
     changes = AlertChanges()
     open_alerts = {
         tuple(row[1:5]): row for row in con.execute(
             "select alert_id, check_name, metric, dimension, segment, severity, opened_at, last_posted_at"
             " from alerts where status = 'open'").fetchall()
     }
+    resolved_at = dict(db.fetch(con, "alerts_last_resolved"))
     for incident in found:
-        if incident.key in open_alerts:
-            continue
         cause = incident.cause
+        if incident.key in open_alerts:  # still going: what it drags along may have grown (no new post)
+            db.run(con, "alerts_extend", alert_id=open_alerts[incident.key][0],
+                   also_seen_in=[r.label for r in incident.also_seen_in] + [r.metric for r in incident.also_raised])
+            continue
+        last = resolved_at.get("\x1f".join(incident.key))
+        if last is not None and cause.window_start < last:
+            continue  # the echo of an incident that was already resolved
         alert_id = _next_id(con, "alerts", "alert_id")
-        con.execute(
-            "insert into alerts values (?, ?, ?, ?, ?, ?, 'open', ?, null, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [alert_id, cause.check, cause.metric, cause.dimension, cause.segment, cause.severity, as_of, cause.grain,
-             cause.window_start, cause.observed, cause.threshold, cause.baseline, cause.sample_size,
-             [r.label for r in incident.also_seen_in] + [f"{r.metric}" for r in incident.also_raised], as_of],
-        )
+        db.run(con, "alerts_open", alert_id=alert_id, check_name=cause.check, metric=cause.metric,
+               dimension=cause.dimension, segment=cause.segment, severity=cause.severity, as_of=as_of,
+               grain=cause.grain, window_start=cause.window_start, observed=cause.observed, threshold=cause.threshold,
+               baseline=cause.baseline, sample_size=cause.sample_size,
+               also_seen_in=[r.label for r in incident.also_seen_in] + [f"{r.metric}" for r in incident.also_raised])
         if queue_messages:
             enqueue(con, "opened", *routing.channel_for(cause.severity, cause.dimension, cause.segment),
                     slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     current = _by_key(results)
     for key, (alert_id, check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
-        judged = current.get(key, [])
-        if any(r.status == "fail" for r in judged):
+        judged = sorted(current.get(key, []), key=lambda r: _SHORTEST_FIRST.index(r.grain) if r.grain in _SHORTEST_FIRST else 9)
+        recent = [r for r in judged if r.status != "not enough data" and r.grain in _RECENT]
+        # the shortest window with enough data tells the present: a longer one holds the past for days
+        failing = [r for r in (recent[:1] or judged) if r.status == "fail"]
+        if failing:
             changes.still_open += 1
             if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
-                failing = next(r for r in judged if r.status == "fail")
                 enqueue(con, "reminder", *routing.channel_for(severity, dimension, segment),
-                        slack_messages.alert_opened(failing, []), alert_id)
+                        slack_messages.alert_opened(failing[0], []), alert_id)
                 con.execute("update alerts set last_posted_at = ? where alert_id = ?", [as_of, alert_id])
                 changes.reminded.append(alert_id)
-        elif any(r.status == "pass" for r in judged):
-            passing = next(r for r in judged if r.status == "pass")
+        elif recent and not recent[0].beyond:
+            passing = recent[0]
             con.execute("update alerts set status = 'resolved', resolved_at = ? where alert_id = ?", [as_of, alert_id])
             if queue_messages:
                 enqueue(con, "resolved", *routing.channel_for(severity, dimension, segment),
                         slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
             changes.resolved.append((alert_id, metric, passing.label))
         else:
-            changes.still_open += 1  # not enough data to say it recovered
+            changes.still_open += 1  # not enough data to say it recovered, or still past its threshold
     return changes
 
 

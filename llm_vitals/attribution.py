@@ -1,36 +1,72 @@
-"""Change attribution: which prompt, model, release or config change explains a regression.
+"""Change attribution: which prompt, model, release or config change explains a regression, judged
+hour by hour, like with like.
 
-A regression is a count-based rate in one segment, this week against last. The segment's calls are
-split by each version dimension. Each version is tested against its own rate last week, or against
-the segment's when it is new this week (a rollout: the only kind of version *change*):
-  - new versions that got worse carry the rise: name them, with when they rolled out (when several
-    rollouts each carry it, the one with the fewest calls: the most specific);
-  - no version got worse, but traffic moved toward versions that were already worse: a mix shift;
-  - versions that were already there got worse: not version-related, naming where it concentrates
-    (one model degrading; an outage that spans prompt versions).
+A regression is a count-based rate in one segment, this week against last. Its hourly cells (the
+segment's calls per hour and per value of every version dimension, two weeks of them) are read:
+
+1. *When.* The excess is localised in time: of every run of consecutive hours, the one whose own
+   rate stands out most from last week's (the largest log-likelihood ratio, a scan statistic) is
+   the incident.
+2. *Which change could have caused it.* A version first seen this week (a rollout at time R) is a
+   candidate. It is judged like with like:
+   - against the calls that did *not* get it in the same hours (the concurrent control), with the
+     control's rate taken model by model (or route by route, for a model) and weighted by the
+     candidate's own mix, so a version that happens to run on a worse model is not blamed;
+   - against the same segment before R (before and after), with the same mix weighting;
+   - in time: the excess must start at the rollout (within 6 hours), and persist where the change
+     runs: a candidate whose calls after the incident hours are back to normal (significantly
+     below its rate in them, and not above before) is not the cause
+     of an excess confined to hours it spans on both sides.
+   A candidate worse than its concurrent control and than before, and not confined, is a cause.
+   One that carries nearly all the calls of the hours it runs (95 %) has no concurrent control: if
+   the excess begins at R and persists while it runs, and before-and-after alone is strong evidence
+   (p <= alpha squared), it is the likely cause, with that caveat; if not, it is not the cause.
+3. *Ranked by evidence.* The cause with the smallest p-value is named, with the numbers behind it
+   (its rate against the control's in the same hours, before and after, calls); a runner-up is
+   named only when its p-value is within a factor of 10 (a caveated cause always ranks below one
+   with a control).
+4. *When it cannot tell.* No cause: if traffic moved toward values that were already worse while
+   none got worse, a mix shift; else "not explained by a version change", naming where the excess
+   concentrates (the most specific value that carries most of it) and its hours.
+
 Quantile metrics (latency p95) fit the same test: the count is the calls above last week's p95 of
 the segment, which was 5 % of them by definition.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from llm_vitals.stats import binomial_sf
+from llm_vitals.stats import binomial_cdf, binomial_sf
 
 VERSION_DIMENSIONS = ("prompt_version", "model", "release", "retrieval_config", "tool_schema_version", "temperature")
+PLACES = ("model", "route", "tenant", "prompt_version", "release", "retrieval_config", "tool_schema_version", "temperature")
+HOUR = timedelta(hours=1)
+ROLLOUT_SLACK = timedelta(hours=6)  # how far the excess may start from a rollout and still be its
+NO_CONTROL_SHARE = 0.95  # a rollout carrying this share of the calls in its hours has no concurrent control
 
 
 @dataclass(frozen=True)
-class Split:
-    """One version value's counts in the regressed segment: events k of n, this week and last."""
+class Cell:
+    """One hour's calls of the regressed segment with one combination of values: events k of n."""
 
-    dimension: str
-    value: str
-    k_now: int
-    n_now: int
-    k_before: int
-    n_before: int
-    first_seen: datetime | None = None
+    hour: datetime
+    values: dict[str, str]  # dimension -> value ('' when absent), for VERSION_DIMENSIONS and PLACES
+    k: int
+    n: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The numbers behind a named cause."""
+
+    rate: float  # the candidate's rate from its rollout
+    calls: int
+    control_rate: float | None  # the calls without it in the same hours, weighted by its mix (None: no control)
+    control_calls: int
+    before_rate: float | None  # the segment before the rollout, weighted by its mix
+    p_value: float
 
 
 @dataclass(frozen=True)
@@ -41,113 +77,254 @@ class Attribution:
     dimension: str | None = None
     values: tuple[str, ...] = ()
     text: str = ""
+    evidence: Evidence | None = None
+    caveat: str | None = None  # e.g. no concurrent control
+    runner_up: str | None = None
+    hours: tuple[datetime, datetime] | None = None  # when the excess ran
 
 
-def attribute(
-    metric: str,
-    segment: str,
-    k_now: int,
-    n_now: int,
-    k_before: int,
-    n_before: int,
-    splits: list[Split],
-    *,
-    alpha: float = 1e-3,
-    min_calls: int = 30,
-    carried_share: float = 0.8,
-) -> Attribution:
-    """Returns the attribution of `metric` rising in `segment` from k_before/n_before to k_now/n_now."""
-    if not n_now or not n_before:
-        return Attribution("unexplained", text="no calls to compare")
-    before, now = k_before / n_before, k_now / n_now
-    rise = k_now - n_now * before  # events this week beyond last week's rate
-    by_dimension: dict[str, list[Split]] = {}
-    for split in splits:
-        by_dimension.setdefault(split.dimension, []).append(split)
-    best: tuple[float, str, list[Split]] | None = None
-    alike, concentrations = [], []
-    for dimension in sorted(by_dimension, key=VERSION_DIMENSIONS.index):
-        values = [s for s in by_dimension[dimension] if s.n_now >= min_calls]
-        if len(values) == 1 and values[0].n_before:
-            continue  # one version, already there last week: nothing to contrast it with
-        worse = [s for s in values if _worse(s, before, alpha)]
-        changed = [s for s in worse if s.n_before < min_calls]  # new this week: a rollout
-        unchanged = [s for s in worse if s not in changed]
-        if unchanged:
-            # versions that did not change got worse: whatever happened is not a version change
-            held = [s for s in values if s not in worse]
-            if held:
-                concentrations.append((sum(s.n_now for s in unchanged) / n_now, dimension, unchanged, held))
-            alike.append(dimension)
+@dataclass
+class _Candidate:
+    dimension: str
+    value: str
+    rollout: datetime
+    evidence: Evidence
+    caveat: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def attribute(metric: str, label: str, cells: list[Cell], week_start: datetime, rollouts: dict[tuple[str, str], datetime],
+              *, dimension: str = "all", alpha: float = 1e-3, min_calls: int = 30) -> Attribution:
+    """Returns the attribution of `metric` rising in the segment `label` (of `dimension`) this week."""
+    before = [c for c in cells if c.hour < week_start]
+    now = [c for c in cells if c.hour >= week_start]
+    k0, n0 = sum(c.k for c in before), sum(c.n for c in before)
+    k1, n1 = sum(c.k for c in now), sum(c.n for c in now)
+    if not n0 or not n1:
+        return Attribution("unexplained", text=f"{label}: {metric}: no calls to compare.")
+    p0 = k0 / n0
+    start, end = _excess_run(now, p0)
+    head = f"{label}: {metric} {_pct(p0)} → {_pct(k1 / n1)}"
+    candidates = []
+    for (d, v), rollout in sorted(rollouts.items(), key=lambda item: item[1]):
+        if d == dimension or not week_start <= rollout:
             continue
-        if changed and rise > 0:
-            excess = sum(s.k_now - s.n_now * before for s in changed)
-            calls = sum(s.n_now for s in changed)
-            # of the rollouts that carry the rise, the most specific (fewest calls) explains it: a
-            # release on every route also carries the calls of a prompt version rolled out inside it
-            if excess >= carried_share * rise and (best is None or (calls, -excess) < best[0]):
-                best = ((calls, -excess), dimension, changed)
-    if best is not None:
-        _, dimension, worse = best
-        others = [s for s in by_dimension[dimension] if s not in worse]
-        return Attribution("version", dimension, tuple(s.value for s in worse), _version_text(metric, segment, before, now, dimension, worse, others))
-    for dimension in sorted(by_dimension, key=VERSION_DIMENSIONS.index):
-        shift = _mix_shift(by_dimension[dimension], n_now, n_before, rise, carried_share, alpha)
-        if shift is not None:
-            return Attribution("mix_shift", dimension, shift, _mix_text(metric, segment, before, now, dimension, by_dimension[dimension], shift, n_now, n_before))
-    if concentrations:  # the most specific place it concentrates: the smallest share of the calls
-        _, dimension, unchanged, held = min(concentrations, key=lambda c: (c[0], VERSION_DIMENSIONS.index(c[1])))
-        named = ", ".join(f"{s.value} {_pct(s.k_now / s.n_now)}" for s in unchanged)
-        rest = ", ".join(f"{s.value} {_pct(s.k_now / s.n_now)}" for s in held)
-        return Attribution("not_version_related", dimension, tuple(s.value for s in unchanged), (
-            f"{segment}: {metric} {_pct(before)} → {_pct(now)}; not a version change: {dimension} {named}"
-            f" got worse while {rest} held."))
-    if alike:
-        return Attribution("not_version_related", alike[0], text=(
-            f"{segment}: {metric} {_pct(before)} → {_pct(now)} across every {alike[0]} alike: not version-related."))
-    return Attribution("unexplained", text=f"{segment}: {metric} {_pct(before)} → {_pct(now)}; no version change explains it.")
+        found = _judge(cells, d, v, rollout, (start, end), alpha, min_calls)
+        if found is not None:
+            candidates.append(found)
+    if candidates:
+        candidates.sort(key=lambda c: (c.caveat is not None, c.evidence.p_value))
+        best = candidates[0]
+        runner = next((c for c in candidates[1:] if c.caveat is None and best.caveat is None
+                       and c.evidence.p_value <= best.evidence.p_value * 10 and c.dimension != best.dimension), None)
+        text = f"{head}; {_cause_text(best)}" + (f" Runner-up: {_short(runner)}." if runner else "")
+        return Attribution("version", best.dimension, (best.value,), text, best.evidence, best.caveat,
+                           _short(runner) if runner else None, (start, end))
+    shift = _mix_shift(cells, week_start, alpha, dimension)
+    if shift is not None:
+        d, grew, shares = shift
+        return Attribution("mix_shift", d, grew, f"{head} from traffic moving, not from any {d} getting worse: {shares}.")
+    hours = _span(start, end)
+    place = _concentration(now, p0, (start, end), dimension)
+    if place is not None:
+        d, v, rate_in, rate_out, share = place
+        return Attribution("not_version_related", d, (v,), (
+            f"{head}; not explained by a version change: it concentrates in {d} {v}, {hours}"
+            f" ({_pct(rate_in)} there against {_pct(rate_out)} in its other hours; {min(share, 1.0):.0%} of the excess)."),
+            hours=(start, end))
+    return Attribution("not_version_related", text=f"{head}; not explained by a version change: {hours},"
+                       " across every value alike.", hours=(start, end))
 
 
-def _rate_before(split: Split, segment_before: float) -> float:
-    """A version's own rate last week, or the segment's when it is new (or too small last week)."""
-    return split.k_before / split.n_before if split.n_before >= 30 else segment_before
+def _excess_run(cells: list[Cell], p0: float) -> tuple[datetime, datetime]:
+    """The run of consecutive hours whose rate stands out most from p0: the interval that
+    maximises the log-likelihood ratio of its own rate against p0 (a scan statistic), so quiet
+    hours with an odd event do not stretch it."""
+    by_hour: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for c in cells:
+        by_hour[c.hour][0] += c.k
+        by_hour[c.hour][1] += c.n
+    if not by_hour:
+        return datetime.min, datetime.min
+    first, last = min(by_hour), max(by_hour)
+    hours = [first + i * HOUR for i in range(int((last - first) / HOUR) + 1)]
+    ks, ns = [0], [0]
+    for hour in hours:
+        ks.append(ks[-1] + by_hour.get(hour, [0, 0])[0])
+        ns.append(ns[-1] + by_hour.get(hour, [0, 0])[1])
+    best, span = 0.0, (0, len(hours))
+    for i in range(len(hours)):
+        for j in range(i + 1, len(hours) + 1):
+            k, n = ks[j] - ks[i], ns[j] - ns[i]
+            if n and k / n > p0:
+                score = _llr(k, n, p0)
+                if score > best:
+                    best, span = score, (i, j)
+    return hours[span[0]], hours[span[1] - 1] + HOUR
 
 
-def _worse(split: Split, segment_before: float, alpha: float) -> bool:
-    reference = _rate_before(split, segment_before)
-    return split.k_now / split.n_now > reference and binomial_sf(split.k_now, split.n_now, max(reference, 1e-9)) <= alpha
+def _llr(k: int, n: int, p0: float) -> float:
+    """The log-likelihood ratio of rate k/n against p0 for k events of n."""
+    q = k / n
+    if p0 <= 0:
+        return float("inf") if k else 0.0
+    inside = k * math.log(q / p0) if k else 0.0
+    outside = (n - k) * math.log((1 - q) / (1 - p0)) if n > k else 0.0
+    return inside + outside
 
 
-def _mix_shift(splits: list[Split], n_now: int, n_before: int, rise: float, carried_share: float,
-               alpha: float) -> tuple[str, ...] | None:
-    """The values whose growing share explains the rise when no value's own rate moved; else None."""
-    known = [s for s in splits if s.n_before >= 30 and s.n_now >= 30]
-    # with calls last week, _worse compares each value with its own rate: none may have got worse
-    if len(known) < 2 or rise <= 0 or any(_worse(s, 0.0, alpha) for s in known):
+def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[datetime, datetime], alpha: float,
+           min_calls: int) -> _Candidate | None:
+    """A rollout judged like with like; None when it is not a cause."""
+    after = [c for c in cells if c.hour >= rollout.replace(minute=0, second=0, microsecond=0)]
+    mine = [c for c in after if c.values.get(d) == v]
+    running = {c.hour for c in mine}
+    others = [c for c in after if c.values.get(d) != v and c.hour in running]  # beside it, in the same hours
+    calls = sum(c.n for c in mine)
+    if calls < min_calls:
         return None
-    segment_before = sum(s.k_before for s in known) / max(1, sum(s.n_before for s in known))
-    mix_effect = sum((s.n_now / n_now - s.n_before / n_before) * (s.k_before / s.n_before) for s in known) * n_now
-    if mix_effect < carried_share * rise:
+    events = sum(c.k for c in mine)
+    stratum = "route" if d == "model" else "model"
+    before = [c for c in cells if c.hour < rollout.replace(minute=0, second=0, microsecond=0)]
+    before_rate = _weighted(mine, before, stratum)
+    if before_rate is None or not _significant(events, calls, before_rate, alpha):
+        return None  # no worse than the segment was before it
+    share = calls / max(1, calls + sum(c.n for c in others))  # of the calls in the hours it ran
+    start, end = run
+    begins_with_it = abs(start - rollout.replace(minute=0, second=0, microsecond=0)) <= ROLLOUT_SLACK
+    later = [c for c in mine if c.hour >= end]
+    later_calls, later_events = sum(c.n for c in later), sum(c.k for c in later)
+    during = [c for c in mine if start <= c.hour < end]
+    during_rate = sum(c.k for c in during) / max(1, sum(c.n for c in during))
+    # back to normal after the incident hours: clearly below its rate in them, and not above before
+    confined = later_calls >= min_calls and not _significant(later_events, later_calls, before_rate, alpha) \
+        and binomial_cdf(later_events, later_calls, during_rate) <= 0.01
+    if share >= NO_CONTROL_SHARE:
+        if not begins_with_it or confined:
+            return None  # the excess did not start with it, or ended while it still ran
+        p = binomial_sf(events, calls, before_rate)
+        if p > alpha ** 2:
+            return None  # without a control, before-and-after must carry the case alone: much stronger evidence
+        return _Candidate(d, v, rollout, Evidence(events / calls, calls, None, 0, before_rate, p),
+                          caveat=f"it carries {share:.0%} of the calls in the hours it ran, so nothing ran beside it to compare")
+    control_calls = sum(c.n for c in others)
+    control_rate = _weighted(mine, others, stratum)
+    if control_calls < min_calls or control_rate is None:
         return None
-    grew = [s for s in known if s.n_now / n_now > s.n_before / n_before and s.k_before / s.n_before > segment_before]
-    return tuple(s.value for s in grew) or None
+    p = binomial_sf(events, calls, max(control_rate, 1e-9))
+    if p > alpha or events / calls <= control_rate or confined:
+        return None  # no worse than what ran beside it, or its later calls are fine
+    return _Candidate(d, v, rollout, Evidence(events / calls, calls, control_rate, control_calls, before_rate, p))
 
 
-def _version_text(metric, segment, before, now, dimension, worse, others) -> str:
-    named = "; ".join(
-        f"{s.value} {_pct(s.k_now / s.n_now)}" + (f" (rolled out {s.first_seen:%Y-%m-%d})" if s.first_seen and not s.n_before else "")
-        for s in worse)
-    rest = ", ".join(f"{s.value} {_pct(s.k_now / s.n_now)}" for s in others if s.n_now) or "no other"
-    return f"{segment}: {metric} {_pct(before)} → {_pct(now)}; {dimension} {named} vs {rest}."
+def _weighted(mine: list[Cell], reference: list[Cell], stratum: str) -> float | None:
+    """The reference's rate, stratum by stratum (model, or route), weighted by `mine`'s calls in
+    each: what `mine` would have shown with the reference's rates and its own mix. A stratum the
+    reference lacks falls back to the reference's overall rate."""
+    ref: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in reference:
+        ref[c.values.get(stratum, "")][0] += c.k
+        ref[c.values.get(stratum, "")][1] += c.n
+    total_k, total_n = sum(k for k, _ in ref.values()), sum(n for _, n in ref.values())
+    if not total_n:
+        return None
+    overall = total_k / total_n
+    weights: dict[str, int] = defaultdict(int)
+    for c in mine:
+        weights[c.values.get(stratum, "")] += c.n
+    n = sum(weights.values())
+    if not n:
+        return None
+    return sum(w * (ref[s][0] / ref[s][1] if ref[s][1] >= 30 else overall) for s, w in weights.items()) / n
 
 
-def _mix_text(metric, segment, before, now, dimension, splits, grew, n_now, n_before) -> str:
-    shares = ", ".join(
-        f"{s.value} {_pct(s.n_before / n_before)} → {_pct(s.n_now / n_now)} of calls (at {_pct(s.k_before / s.n_before)})"
-        for s in splits if s.value in grew)
-    return (f"{segment}: {metric} {_pct(before)} → {_pct(now)} from traffic moving, not from any {dimension} getting "
-            f"worse: {shares}.")
+def _significant(k: int, n: int, rate: float, alpha: float) -> bool:
+    return n > 0 and k / n > rate and binomial_sf(k, n, max(rate, 1e-9)) <= alpha
 
 
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.1f}%"
+def _mix_shift(cells: list[Cell], week_start: datetime, alpha: float, own: str) -> tuple[str, tuple[str, ...], str] | None:
+    """A dimension whose values kept their rates while traffic moved toward the worse ones."""
+    for d in VERSION_DIMENSIONS:
+        if d == own:
+            continue
+        weeks: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # k_now, n_now, k_before, n_before
+        for c in cells:
+            offset = 0 if c.hour >= week_start else 2
+            weeks[c.values.get(d, "")][offset] += c.k
+            weeks[c.values.get(d, "")][offset + 1] += c.n
+        known = {v: w for v, w in weeks.items() if w[1] >= 30 and w[3] >= 30}
+        if len(known) < 2 or any(_significant(w[0], w[1], w[2] / w[3], alpha) for w in known.values()):
+            continue
+        n_now, n_before = sum(w[1] for w in weeks.values()), sum(w[3] for w in weeks.values())
+        k_now, k_before = sum(w[0] for w in weeks.values()), sum(w[2] for w in weeks.values())
+        rise = k_now - n_now * (k_before / n_before)
+        mix = sum((w[1] / n_now - w[3] / n_before) * (w[2] / w[3]) for w in known.values()) * n_now
+        if rise <= 0 or mix < 0.8 * rise:
+            continue
+        rate_before = k_before / n_before
+        grew = sorted(v for v, w in known.items() if w[1] / n_now > w[3] / n_before and w[2] / w[3] > rate_before)
+        if grew:
+            shares = ", ".join(f"{v} {_pct(known[v][3] / n_before)} → {_pct(known[v][1] / n_now)} of calls"
+                               f" (at {_pct(known[v][2] / known[v][3])})" for v in grew)
+            return d, tuple(grew), shares
+    return None
+
+
+def _concentration(now: list[Cell], p0: float, run: tuple[datetime, datetime], own: str
+                   ) -> tuple[str, str, float, float, float] | None:
+    """Where the excess of the run concentrates: the value (of any dimension but the segment's
+    own) that carries at least 80 % of it with the fewest calls; with its rate in the run's hours
+    and in its other hours of the week."""
+    inside = [c for c in now if run[0] <= c.hour < run[1]]
+    excess = sum(c.k - c.n * p0 for c in inside)
+    if excess <= 0:
+        return None
+    best = None
+    for d in PLACES:
+        if d == own:
+            continue
+        by_value: dict[str, list[float]] = defaultdict(lambda: [0.0, 0, 0])
+        for c in inside:
+            entry = by_value[c.values.get(d, "")]
+            entry[0] += c.k - c.n * p0
+            entry[1] += c.k
+            entry[2] += c.n
+        values = {v: e for v, e in by_value.items() if v}
+        if len(values) < 2:
+            continue  # one value holds every call: it says nothing about where
+        calls = sum(e[2] for e in values.values())
+        for v, (ex, k, n) in values.items():
+            # it must carry most of the excess, with a minority of the calls: a value on nearly every
+            # call (a release that went everywhere) says nothing about where
+            if ex >= 0.8 * excess and n and n <= 0.8 * calls and (best is None or n < best[0]):
+                outside = [c for c in now if c.values.get(d) == v and not run[0] <= c.hour < run[1]]
+                out_n = sum(c.n for c in outside)
+                best = (n, d, v, k / n, sum(c.k for c in outside) / out_n if out_n else 0.0, ex / excess)
+    return best[1:] if best else None
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """Hours as a person reads them: one date when the span ends on the day it starts."""
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC"
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC"
+
+
+def _cause_text(c: _Candidate) -> str:
+    e = c.evidence
+    rolled = f"{c.dimension} {c.value} (rolled out {c.rollout:%Y-%m-%d %H:%M} UTC)"
+    if e.control_rate is None:
+        return (f"likely cause {rolled}: {_pct(e.rate)} of {e.calls:,} calls from its rollout against {_pct(e.before_rate)}"
+                f" before it; {c.caveat}.")
+    return (f"{rolled}: {_pct(e.rate)} of {e.calls:,} calls against {_pct(e.control_rate)} of the {e.control_calls:,}"
+            f" calls without it in the same hours, and {_pct(e.before_rate)} before it (mix-weighted; p = {e.p_value:.1e}).")
+
+
+def _short(c: _Candidate | None) -> str | None:
+    if c is None:
+        return None
+    return f"{c.dimension} {c.value} {_pct(c.evidence.rate)} (p = {c.evidence.p_value:.1e})"
+
+
+def _pct(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{100 * rate:.1f}%"

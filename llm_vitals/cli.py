@@ -220,10 +220,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--full", dest="full_recompute", action="store_true", default=None,
                      help="recompute every window (LLM_VITALS_FULL_RECOMPUTE)")
 
-    sub = command("check", _check, "Check the last complete hour and day against the thresholds; open and resolve alerts.")
+    sub = command("check", _check, "Check the trailing windows against the thresholds, budgets and SLOs; open and resolve alerts.")
     sub.set_defaults(writes=True)
     sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
     sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
+    sub.add_argument("--slos", type=Path, help="SLO file (LLM_VITALS_SLOS)")
 
     sub = command("digest", _digest, "Weekly digest: the week against the one before, what changed, regressions and their causes.")
     sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
@@ -253,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
-    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds",
+    names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds", "slos",
              "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir",
              "backfill_start", "backfill_end", "preset", "mapping", "sources_file")
     return {name: getattr(args, name, None) for name in names}

@@ -1,5 +1,7 @@
 """DuckDB connections and statement execution; DuckDB errors are translated here, once."""
 
+import functools
+import hashlib
 import os
 import shutil
 import time
@@ -105,9 +107,29 @@ def _connect_once(path: Path, read_only: bool, threads: int | None, memory_limit
         raise DatabaseError(f"Cannot open database {path}: {exc}", hint="Is it a DuckDB file?") from exc
     con.execute("set TimeZone = 'UTC'")  # after connect: the zone needs ICU, which loads with the database
     if not read_only:
-        run(con, "schema")
-        run(con, "views")
+        _ensure_schema(con)
     return con
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Creates the tables and views, unless this file already has this version of them (a
+    fingerprint of sql/schema.sql and sql/views.sql, kept in pipeline_state)."""
+    fingerprint = _schema_fingerprint()
+    try:
+        rows = con.execute("select value from pipeline_state where name = 'schema_fingerprint'").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if rows and rows[0][0] == fingerprint:
+        return
+    run(con, "schema")
+    run(con, "views")
+    con.execute("insert or replace into pipeline_state (name, value) values ('schema_fingerprint', ?)", [fingerprint])
+
+
+@functools.cache
+def _schema_fingerprint() -> int:
+    text = sqlfiles.load("schema") + sqlfiles.load("views")
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> duckdb.DuckDBPyConnection:

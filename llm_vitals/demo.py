@@ -43,6 +43,7 @@ ROUTE_MODELS = {  # the models each route is served by, with their shares
 TENANTS = tuple(f"t{n:02d}" for n in range(1, 13))
 CALLS_PER_DAY = 2000
 ROLLOUT_DAY, FIX_DAY, TIMEOUT_DAY, OUTAGE_DAY = 8, 10, 10, 11  # 0-based day offsets: days 9, 11, 11 and 12
+RELEASE_DAY = 7  # the release 2026.11.2 goes out on day 8 at 09:00
 
 
 @dataclass
@@ -83,15 +84,23 @@ def run(settings: Settings, *, days: int = 14) -> DemoPaths:
     db_path = out_dir / "llm-vitals.duckdb"
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
-    logs = generate(out_dir, days=days)
+    logs = generate(out_dir, days=days, end=_this_monday())
     demo_settings = settings.model_copy(update={"db": db_path})
     print(f"Wrote {days} days of request logs to {logs}/")
     print(report.ingest_text(pipeline.ingest_sources(demo_settings, [str(logs)])))
     print(report.metrics_text(pipeline.compute_metrics(demo_settings)))
     logs_end = _end_of(logs)
     _print_alerts(demo_settings, logs_end=logs_end)
+    _print_digest(demo_settings, logs_end)
     _print_findings(db_path, outage_checked_at=logs_end - timedelta(days=days - OUTAGE_DAY - 1))
     return DemoPaths(logs, db_path)
+
+
+def _this_monday() -> datetime:
+    """This week's Monday 00:00 UTC: the demo's logs end there, so its second week is the last
+    complete ISO week (the one `digest` shows by default)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=today.weekday())
 
 
 def _end_of(logs: Path) -> datetime:
@@ -115,6 +124,18 @@ def _print_alerts(settings: Settings, *, logs_end: datetime) -> None:
         print(f"  {metric} on {dimension} {segment}: opened {opened_at:%Y-%m-%d %H:%M}, {until}")
         if also:
             print(f"      also seen in: {', '.join(also[:8])}" + (f", … and {len(also) - 8} more" if len(also) > 8 else ""))
+
+
+def _print_digest(settings: Settings, logs_end: datetime) -> None:
+    """Prints the top regressions of the last week's digest, each with its cause."""
+    year, week, _ = (logs_end - timedelta(days=1)).isocalendar()
+    quiet = settings.model_copy(update={"slack_bot_token": None, "slack_webhook_url": None, "slack_token_secret_block": None})
+    built, _ = pipeline.weekly_digest(quiet, f"{year}-W{week:02d}")
+    print(f"\nWhat the weekly digest of {built.week} says caused each regression (`llm-vitals digest`):")
+    for r in built.regressions:
+        print(f"  - {r.attribution.text}")
+    if not built.regressions:
+        print("  no regression this week")
 
 
 def _calls(rng: np.random.Generator, start: datetime, days: int, incidents: bool) -> pa.Table:
@@ -195,7 +216,8 @@ def _calls(rng: np.random.Generator, start: datetime, days: int, incidents: bool
             "tool_calls": pa.array(tool_calls.tolist(), pa.int64()),
             "tool_errors": pa.array(tool_errors.tolist(), pa.int64()),
             "prompt_version": prompt_version,
-            "release": np.where(ts_us >= (6 * 24 + 9) * 3_600_000_000, "2026.11.2", "2026.11.1"),
+            # a release on every route, Monday 09:00 of the second week: it runs through all three incidents
+            "release": np.where(ts_us >= (RELEASE_DAY * 24 + 9) * 3_600_000_000, "2026.11.2", "2026.11.1"),
             "day": day,
             "ts_us": ts_us,
         }

@@ -2,13 +2,13 @@
 regressions with what explains them, the week's alerts and data quality. Built as plain data,
 rendered as Markdown or as Slack Block Kit (escaped, within Slack's limits)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 from llm_vitals import db, evidence
-from llm_vitals.attribution import VERSION_DIMENSIONS, Attribution, Split, attribute
+from llm_vitals.attribution import Attribution, Cell, attribute
 from llm_vitals.formatting import segment_label
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 from llm_vitals.stats import binomial_sf
@@ -75,7 +75,7 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
         for this, dimension, segment, metric, value, n in db.fetch(con, "digest_week_metrics", this_week=start, last_week=last)
     }
     changes = [tuple(row) for row in db.fetch(con, "digest_version_changes", week_start=start, week_end=end)]
-    first_seen = {(d, v): seen for d, v, seen, _ in changes}
+    rollouts = {(d, v): seen for d, v, seen, _ in changes}
     regressions = []
     for (this, dimension, segment, metric), (value, n) in numbers.items():
         if not this or metric not in REGRESSING or dimension == "prompt_version" or not n or value is None:
@@ -83,13 +83,14 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
         before, n_before = numbers.get((False, dimension, segment, metric), (None, 0))
         if before is None or not n_before or value <= before:
             continue
-        k, k_before = round(value * n), round(before * n_before)
+        k = round(value * n)
         if binomial_sf(k, n, max(before, 1e-9)) > alpha:
             continue
-        splits = _splits(con, metric, dimension, segment, start, last, first_seen)
+        cells = _cells(con, metric, dimension, segment, start, last)
         regressions.append(Regression(metric, dimension, segment, before, value, k - n * before,
-                                      attribute(metric, _label(dimension, segment), k, n, k_before, n_before, splits)))
-    regressions += _latency_regressions(con, numbers, start, last, first_seen, alpha)
+                                      attribute(metric, _label(dimension, segment), cells, start, rollouts,
+                                                dimension=dimension)))
+    regressions += _latency_regressions(con, numbers, start, last, rollouts, alpha)
     regressions = [r for r in regressions if not _same_as_all(numbers, r.dimension, r.segment)]
     regressions.sort(key=lambda r: -r.impact)
     regressions = _one_per_cause(regressions)[:top]
@@ -127,26 +128,20 @@ def blocks(digest: Digest) -> dict:
     return {"text": escape(title(digest)), "blocks": out}
 
 
-def _splits(con, metric, dimension, segment, start, last, first_seen) -> list[Split]:
+_CELL_DIMENSIONS = ("route", "model", "prompt_version", "tenant", "release", "retrieval_config", "tool_schema_version",
+                    "temperature")
+
+
+def _cells(con, metric, dimension, segment, start, last) -> list[Cell]:
+    """The segment's hourly cells over the two weeks, with the metric's events and trials."""
     numerator, denominator = RATE_COUNTS[metric]
-    cells = [c for c in db.records(con, "cells_in_range", range_start=last, range_end=start + timedelta(days=7), split_at=start)
-             if dimension == "all" or c[dimension] == segment]
-    splits = []
-    for version_dimension in VERSION_DIMENSIONS:
-        if version_dimension == dimension:
-            continue
-        counts: dict[str, list[int]] = {}
-        for cell in cells:  # [k_now, n_now, k_before, n_before] per version value
-            numbers = counts.setdefault(cell[version_dimension], [0, 0, 0, 0])
-            offset = 0 if cell["is_later"] else 2
-            numbers[offset] += cell[numerator]
-            numbers[offset + 1] += cell[denominator]
-        splits += [Split(version_dimension, value, *numbers, first_seen.get((version_dimension, value)))
-                   for value, numbers in counts.items() if value != ""]
-    return splits
+    rows = db.records(con, "digest_hourly_cells", dimension=dimension, segment=segment, range_start=last,
+                      range_end=start + timedelta(days=7))
+    return [Cell(r["hour_start"], {d: r[d] or "" for d in _CELL_DIMENSIONS}, r[numerator], r[denominator])
+            for r in rows if r[denominator]]
 
 
-def _latency_regressions(con, numbers, start, last, first_seen, alpha) -> list[Regression]:
+def _latency_regressions(con, numbers, start, last, rollouts, alpha) -> list[Regression]:
     """p95 latency regressions: more of this week's calls are slower than last week's p95 than the
     5 % that were, significantly; attributed like rates, on the share of calls over that p95."""
     out = []
@@ -156,23 +151,20 @@ def _latency_regressions(con, numbers, start, last, first_seen, alpha) -> list[R
         p95_before, n_before = numbers.get((False, dimension, segment, metric), (None, 0))
         if p95_before is None or n_before < 30 or p95 <= p95_before:
             continue
-        rows = db.fetch(con, "digest_latency_splits", dimension=dimension, segment=segment, p95_ms=p95_before,
-                        this_week=start, last_week=last)
-        counts: dict[tuple[str, str], list[int]] = {}
-        for version_dimension, value, is_this_week, slower, calls in rows:
-            numbers_of = counts.setdefault((version_dimension, value), [0, 0, 0, 0])
-            offset = 0 if is_this_week else 2
-            numbers_of[offset], numbers_of[offset + 1] = slower, calls
-        k_now, n_now, k_before, n_before_calls = counts.pop(("segment", "all"), [0, 0, 0, 0])
+        rows = db.records(con, "digest_latency_splits", dimension=dimension, segment=segment, p95_ms=p95_before,
+                          this_week=start, last_week=last)
+        cells = [Cell(r["hour_start"], {d: r[d] or "" for d in _CELL_DIMENSIONS}, r["slower_calls"], r["calls"])
+                 for r in rows]
+        k_now = sum(c.k for c in cells if c.hour >= start)
+        n_now = sum(c.n for c in cells if c.hour >= start)
         if not n_now or binomial_sf(k_now, n_now, 0.05) > alpha:
             continue
-        splits = [Split(d, v, *c, first_seen.get((d, v))) for (d, v), c in counts.items() if d != dimension]
         label = _label(dimension, segment)
-        found = attribute(f"calls slower than last week's p95 ({p95_before:,.0f} ms)", label, k_now, n_now,
-                          k_before, n_before_calls, splits)
+        found = attribute(f"calls slower than last week's p95 ({p95_before:,.0f} ms)", label, cells, start, rollouts,
+                          dimension=dimension)
         text = f"{label}: latency_p95_ms {p95_before:,.0f} ms → {p95:,.0f} ms. " + found.text
         out.append(Regression("latency_p95_ms", dimension, segment, p95_before, p95, k_now - 0.05 * n_now,
-                              Attribution(found.kind, found.dimension, found.values, text)))
+                              replace(found, text=text)))
     return out
 
 
@@ -240,13 +232,26 @@ def _same_as_all(numbers, dimension: str, segment: str) -> bool:
 
 
 def _one_per_cause(regressions: list[Regression]) -> list[Regression]:
-    """Keeps the biggest regression of each metric and named cause; a cause's echoes in other segments go."""
-    seen, out = set(), []
+    """Keeps the biggest regression of each cause; its echoes (in other segments, or in a metric
+    that moves with it: error_rate made of timeouts) go. A cause is the named version, or where a
+    regression that no version explains concentrates (else its own segment)."""
+    seen: dict[tuple, int] = {}
+    out: list[Regression] = []
     for r in regressions:
-        key = (r.metric, r.attribution.kind, r.attribution.values) if r.attribution.kind == "version" else (r.metric, r.dimension, r.segment)
+        a = r.attribution
+        if a.kind == "version":
+            key = ("version", a.dimension, a.values)
+        elif a.kind == "not_version_related" and a.values:
+            key = ("place", a.dimension, a.values)
+        elif a.kind in ("not_version_related", "unexplained") and r.dimension != "all":
+            key = ("place", r.dimension, (r.segment,))
+        else:
+            key = (r.metric, r.dimension, r.segment)
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(out)
             out.append(r)
+        elif out[seen[key]].metric == "error_rate" and r.metric in ("timeout_rate", "rate_limit_rate"):
+            out[seen[key]] = r  # the errors are these timeouts: the more specific metric tells it
     return out
 
 

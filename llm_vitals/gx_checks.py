@@ -21,7 +21,7 @@ def build_suite(thresholds: Thresholds):
 
     suite = gx.ExpectationSuite(name=SUITE)
     for metric, check in sorted(thresholds.checks.items()):
-        above = check.direction == "above"
+        above = getattr(check, "direction", "above") == "above"
         suite.add_expectation(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="threshold" if above else "observed",
             column_B="observed" if above else "threshold",

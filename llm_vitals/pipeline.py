@@ -180,6 +180,7 @@ class CheckSummary:
     incidents: list[Incident]
     changes: alerts.AlertChanges
     docs_dir: Path | None
+    look_back: bool = False  # as_of was before an earlier run's: alerts were left as they were
 
     @property
     def failed(self) -> bool:
@@ -187,36 +188,37 @@ class CheckSummary:
 
 
 def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expectations: bool = True) -> CheckSummary:
-    """Judges the last complete hour and day before as_of (default: now), records the results, opens and
-    resolves alerts, and queues their Slack messages in the outbox when Slack is configured."""
-    from llm_vitals import alerts, check_data, checks, thresholds as thresholds_file
+    """Judges the trailing windows before as_of (default: now), records the results, opens and
+    resolves alerts, and queues their Slack messages in the outbox when Slack is configured. An
+    as_of before an earlier run's is a look back: its results are recorded, its alerts left alone."""
+    from llm_vitals import alerts, check_data, check_run, slos as slo_file, thresholds as thresholds_file
 
     as_of = as_of or datetime.now(UTC)
     as_of = _utc(as_of)
     thresholds = thresholds_file.load(settings.thresholds or _packaged_thresholds())
+    objectives = slo_file.load(settings.slos or _packaged_slos())
     con = _connect(settings)
     try:
-        windows = check_data.load_windows(con, thresholds, as_of)
-        results = checks.evaluate(windows, thresholds)
-        if great_expectations:
-            from llm_vitals import gx_checks
-
-            beyond = gx_checks.beyond_bounds(results, thresholds, settings.data_docs_dir)
-        else:
-            beyond = checks.beyond_bounds(results, thresholds)
-        checks.judge(results, beyond, thresholds)
-        found = checks.incidents(windows, results, thresholds)
-        builtins = check_data.builtin_results(con, thresholds, as_of)
-        found += [checks.Incident(r) for r in builtins if r.status == "fail"]
-        results += builtins
+        judged = check_run.judge(con, thresholds, as_of, great_expectations=great_expectations,
+                                 docs_dir=settings.data_docs_dir, slos=objectives)
+        latest = check_data.last_as_of(con)
+        look_back = latest is not None and as_of < latest
         routing = alerts.Routing(settings.slack_channel, settings.slack_channels_by_severity, settings.slack_channels_by_tenant)
         remind = timedelta(hours=settings.alert_reminder_hours) if settings.alert_reminder_hours else None
         with db.transaction(con):
-            check_data.store_results(con, as_of, results)
-            changes = alerts.apply(con, found, results, as_of, routing, queue_messages=settings.slack_configured, remind_after=remind)
+            run_id = check_data.store_results(con, as_of, judged.new, look_back=look_back)
+            check_data.remember(con, judged.judged, judged.fingerprint, run_id)
+            if judged.slo_counts:
+                from llm_vitals import slo_checks
+
+                slo_checks.store_status(con, judged.slo_counts, as_of)
+            changes = alerts.AlertChanges() if look_back else alerts.apply(
+                con, judged.incidents, judged.results, as_of, routing, queue_messages=settings.slack_configured,
+                remind_after=remind)
     finally:
         con.close()
-    return CheckSummary(as_of, results, found, changes, settings.data_docs_dir if great_expectations else None)
+    return CheckSummary(as_of, judged.results, judged.incidents, changes,
+                        settings.data_docs_dir if great_expectations else None, look_back)
 
 
 def deliver_alerts(settings: Settings, token: str | None = None) -> "DeliveryReport | None":
@@ -383,3 +385,7 @@ def _last_complete_week() -> str:
 
 def _packaged_thresholds() -> Path:
     return Path(str(files("llm_vitals.expectations") / "thresholds.yaml"))
+
+
+def _packaged_slos() -> Path:
+    return Path(str(files("llm_vitals.expectations") / "slos.yaml"))

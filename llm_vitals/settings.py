@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     tenant: str | None = Field(None, description="`llm-vitals digest` for this tenant only (its calls, its alerts).")
     week: str | None = Field(None, description="ISO week of `llm-vitals digest`, YYYY-Www (default: the last complete one).")
     thresholds: Path | None = Field(None, description="Thresholds file (default: the packaged expectations/thresholds.yaml).")
+    slos: Path | None = Field(None, description="SLO file (default: the packaged expectations/slos.yaml).")
     data_docs_dir: Path | None = Field(
         Path("gx-data-docs"), description="Where the Great Expectations Data Docs site is built (empty: not built)."
     )
@@ -109,7 +110,7 @@ class Settings(BaseSettings):
         token = self.slack_bot_token or self.slack_token_secret_block
         return bool((token and (self.slack_channel or self.slack_channels_by_severity)) or self.slack_webhook_url)
 
-    @field_validator("data_docs_dir", "thresholds", "slack_channel", "slack_bot_token", "slack_webhook_url",
+    @field_validator("data_docs_dir", "thresholds", "slos", "slack_channel", "slack_bot_token", "slack_webhook_url",
                      "sources_file", "mapping", "preset", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

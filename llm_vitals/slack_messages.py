@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from llm_vitals.checks import CheckResult
+from llm_vitals.thresholds import WINDOWS
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -62,11 +63,13 @@ def alert_resolved(result: CheckResult | None, metric: str, label: str, opened_a
 
 def _facts(result: CheckResult) -> str:
     baseline = _value(result.metric, result.baseline) if result.baseline is not None else "none yet"
-    window_end = result.window_start + (timedelta(hours=1) if result.grain == "hour" else timedelta(days=1))
+    length = WINDOWS[result.grain][0] if result.grain in WINDOWS else timedelta(days=1)
+    window_end = result.window_start + length
+    end_format = "%H:%M" if window_end.date() == result.window_start.date() else "%Y-%m-%d %H:%M"
     return (
         f"`{result.metric}` on {_label(result)} is {_value(result.metric, result.observed)}"
         f" ({result.numerator:,} of {result.sample_size:,}), threshold {_value(result.metric, result.threshold)},"
-        f" baseline {baseline}; {result.grain} window {result.window_start:%Y-%m-%d %H:%M}–{window_end:%H:%M} UTC"
+        f" baseline {baseline}; {result.grain} window {result.window_start:%Y-%m-%d %H:%M}–{window_end.strftime(end_format)} UTC"
         + (f" (p = {result.p_value:.1e})." if result.p_value is not None else ".")
     )
 

@@ -30,7 +30,8 @@ select
     sum(escalated_calls)::bigint as escalated_calls,
     sum(evaluated_calls)::bigint as evaluated_calls,
     sum(passed_evals)::bigint as passed_evals,
-    sum(calls - priced_calls)::bigint as unpriced_calls,
+    sum(priceable_calls - priced_calls)::bigint as unpriced_calls,
+    sum(priceable_calls)::bigint as priceable_calls,
 from metric_cells
 where hour_start >= $range_start and hour_start < $range_end
 group by all

@@ -55,3 +55,62 @@ end;
 -- flag_problem: true or false.
 create or replace temp macro flag_problem(name, parsed, written) as
     case when parsed is null and written is not null then name || ' ' || shown(written) || ' is not true or false' end;
+
+-- check_segment_calls(range_start, range_end): every call of [range_start, range_end) once per
+-- segment it belongs to (all calls, its route, model, prompt version, tenant), with the values the
+-- quantile and mean checks read: latency and TTFT of ok calls, tokens of ok calls that report them,
+-- and the cost of priced calls.
+create or replace temp macro check_segment_calls(range_start, range_end) as table
+select
+    unnest([
+        {'dimension': 'all', 'segment': 'all'},
+        {'dimension': 'route', 'segment': route},
+        {'dimension': 'model', 'segment': model},
+        {'dimension': 'prompt_version', 'segment': coalesce(prompt_version, '')},
+        {'dimension': 'tenant', 'segment': coalesce(tenant, '')}
+    ], recursive := true),
+    case when status = 'ok' then latency_ms end as latency_ms,
+    case when status = 'ok' then ttft_ms end as ttft_ms,
+    case when status = 'ok' and (input_tokens is not null or output_tokens is not null)
+        then coalesce(input_tokens, 0) + coalesce(output_tokens, 0) end::double as tokens,
+    cost_usd::double as cost_usd,
+    started_at,
+    route,
+    model,
+    coalesce(prompt_version, '') as prompt_version,
+    coalesce(tenant, '') as tenant,
+from requests
+where started_at >= range_start and started_at < range_end;
+
+-- check_segment_tasks(range_start, range_end): every task with a call in [range_start, range_end)
+-- once per segment it belongs to (all, the route and tenant of its first call), with its first
+-- call's time, its cost (its calls in the range), outcome (the last task_success it carries), and
+-- the models and prompt versions its calls used.
+create or replace temp macro check_segment_tasks(range_start, range_end) as table
+with tasks as (
+    select
+        arg_min({'route': route, 'tenant': coalesce(tenant, ''), 'started_at': started_at},
+                {'at': started_at, 'id': request_id}) as first_call,
+        arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null) as outcome,
+        coalesce(sum(cost_usd), 0)::double as task_cost_usd,
+        list(distinct model) as models,
+        list(distinct coalesce(prompt_version, '')) as prompt_versions,
+    from requests
+    where started_at >= range_start and started_at < range_end
+    group by task_id
+)
+
+select
+    unnest([
+        {'dimension': 'all', 'segment': 'all'},
+        {'dimension': 'route', 'segment': first_call.route},
+        {'dimension': 'tenant', 'segment': first_call.tenant}
+    ], recursive := true),
+    outcome,
+    task_cost_usd,
+    first_call.started_at as started_at,
+    first_call.route as route,
+    first_call.tenant as tenant,
+    models,
+    prompt_versions,
+from tasks;

@@ -31,11 +31,14 @@ select
     count(input_tokens) as calls_with_input_tokens,
     sum(output_tokens) as output_tokens,
     count(output_tokens) as calls_with_output_tokens,
+    -- tokens per request: ok calls that report tokens (a failed call's 0 or absent tokens say nothing)
     sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0))
-        filter (where input_tokens is not null or output_tokens is not null) as total_tokens,
-    count(*) filter (where input_tokens is not null or output_tokens is not null) as calls_with_tokens,
+        filter (where status = 'ok' and (input_tokens is not null or output_tokens is not null)) as total_tokens,
+    count(*) filter (where status = 'ok' and (input_tokens is not null or output_tokens is not null)) as calls_with_tokens,
     sum(cost_usd) as cost_usd,
     count(cost_usd) as priced_calls,
+    -- a call has something to price when it logs a cost or reports tokens
+    count(*) filter (where cost_usd is not null or input_tokens is not null or output_tokens is not null) as priceable_calls,
     count(*) filter (where structured_output and parse_ok is not null) as structured_calls,
     count(*) filter (where structured_output and not parse_ok) as parse_failures,
     count(*) filter (where retrieval_used and retrieved_docs is not null) as retrieval_calls,

@@ -132,7 +132,30 @@ create table if not exists check_results (
     sample_size  bigint,
     p_value      double,
     status       varchar not null,      -- pass, fail or not enough data
-    explained_by varchar                -- the incident's cause when this failure is its side effect
+    explained_by varchar,               -- the incident's cause when this failure is its side effect
+    kind         varchar,               -- rate, quantile, mean, budget, slo or builtin
+    window_end   timestamptz,
+    counted      double,                -- quantiles and means: the value the window's calls were counted above
+    beyond       boolean                -- past its threshold, significantly or not
+);
+
+alter table check_results add column if not exists kind varchar;
+
+alter table check_results add column if not exists window_end timestamptz;
+
+alter table check_results add column if not exists counted double;
+
+alter table check_results add column if not exists beyond boolean;
+
+create table if not exists check_window_memo (
+    -- a window judged once is not judged again while nothing in it or its baseline changed
+    -- (its results are in check_results under run_id)
+    window_name      varchar not null,
+    range_start      timestamptz not null,
+    range_end        timestamptz not null,
+    fingerprint      varchar not null,   -- of the thresholds it was judged by
+    through_batch_id bigint not null,    -- the last batch in the metrics then
+    run_id           bigint not null
 );
 
 create table if not exists alerts (
@@ -213,6 +236,7 @@ create table if not exists metric_cells (
     calls_with_tokens            bigint,
     cost_usd                     decimal(38,12),
     priced_calls                 bigint,
+    priceable_calls              bigint,    -- calls that log a cost or report tokens
     structured_calls             bigint,
     parse_failures               bigint,
     retrieval_calls              bigint,
@@ -229,6 +253,48 @@ create table if not exists metric_cells (
     escalated_calls              bigint,
     evaluated_calls              bigint,
     passed_evals                 bigint
+);
+
+-- a database made before priceable_calls existed: `metrics --full` fills it
+alter table metric_cells add column if not exists priceable_calls bigint;
+
+create table if not exists check_baselines (
+    -- the quantile and mean checks' baselines (sql/check_baseline_values.sql), computed once per
+    -- baseline range; sql/metrics_replace.sql forgets a range when an hour in it is recomputed
+    range_start timestamptz not null,
+    range_end   timestamptz not null,
+    dimension   varchar not null,
+    segment     varchar not null,
+    metric      varchar not null,
+    value       double,            -- the metric over the whole range
+    p90         double,            -- means: the 90th percentile of single calls (or tasks)
+    sample_size bigint not null
+);
+
+create table if not exists check_runs (
+    -- one row per `check` run: the latest as_of is the present; an earlier one is a look back
+    run_id    bigint primary key,
+    as_of     timestamptz not null,
+    ran_at    timestamptz not null,
+    look_back boolean not null    -- as_of was before an earlier run's: results kept, alerts untouched
+);
+
+create table if not exists slo_status (
+    -- every check run's SLO status: what is left of each error budget, and the burn rates
+    -- (view slo_budgets: the latest run's)
+    as_of            timestamptz not null,
+    slo              varchar not null,
+    objective        varchar not null,   -- availability, latency, parse_success, retrieval_nonempty
+    dimension        varchar not null,
+    segment          varchar not null,
+    target           double not null,
+    window_days      integer not null,
+    good             bigint not null,    -- good events over the SLO's window
+    total            bigint not null,
+    budget_remaining double,             -- 1: untouched, 0: spent, below 0: overspent
+    burn_1h          double,
+    burn_6h          double,
+    burn_3d          double
 );
 
 create table if not exists source_watermarks (

@@ -70,3 +70,9 @@ select
     alert_id,
     payload ->> '$.text' as text
 from outbox;
+
+-- slo_budgets: each SLO segment's error budget as of the latest check run.
+create or replace view slo_budgets as
+select *
+from slo_status
+where as_of = (select max(as_of) from slo_status);

@@ -75,8 +75,10 @@ def call_metrics(calls: list[dict], window_calls: int, dimension: str) -> dict[s
     ok = [c for c in calls if c["status"] == "ok"]
     ttft = [c["ttft_ms"] for c in ok if c.get("ttft_ms") is not None]
     n = len(calls)
-    with_tokens = [c for c in calls if c.get("input_tokens") is not None or c.get("output_tokens") is not None]
+    carries_tokens = [c for c in calls if c.get("input_tokens") is not None or c.get("output_tokens") is not None]
+    with_tokens = [c for c in carries_tokens if c["status"] == "ok"]  # a failed call's 0 tokens say nothing of use
     priced = [c["cost"] for c in calls if c["cost"] is not None]
+    priceable = [c for c in calls if c["cost"] is not None or c in carries_tokens]
     cost = float(sum(priced)) if priced else None
     structured = [c for c in calls if c.get("structured_output") is True and c.get("parse_ok") is not None]
     retrieval = [c for c in calls if c.get("retrieval_used") is True and c.get("retrieved_docs") is not None]
@@ -111,7 +113,7 @@ def call_metrics(calls: list[dict], window_calls: int, dimension: str) -> dict[s
         ),
         "cost_usd": (cost, len(priced)),
         "cost_per_request_usd": ((cost / len(priced)) if priced else None, len(priced)),
-        "unpriced_rate": rate(n - len(priced), n),
+        "unpriced_rate": rate(len(priceable) - len(priced), len(priceable)),
         "parser_failure_rate": rate(sum(c["parse_ok"] is False for c in structured), len(structured)),
         "retrieval_empty_rate": rate(sum(c["retrieved_docs"] == 0 for c in retrieval), len(retrieval)),
         "context_truncation_rate": flag_rate("context_truncated"),

@@ -206,7 +206,7 @@ def test_reminders_routing_and_overrides(tmp_path, incident_db, slack):
     pipeline.run_checks(settings, datetime(2026, 10, 17, tzinfo=UTC), great_expectations=False)
     pipeline.deliver_alerts(settings)
     posts = [(m["channel"], m["text"]) for m in slack.messages()]
-    opened = [text for channel, text in posts if "gemini-2.5-flash" in text and "RESOLVED" not in text]
+    opened = [text for channel, text in posts if "timeout_rate on model *gemini-2.5-flash*" in text and "RESOLVED" not in text]
     assert len(opened) == 2  # opened at 00:00, reminded at 02:00 (not at 01:00)
     con = duckdb.connect(str(db), read_only=True)
     summarize = con.execute(

@@ -1,6 +1,8 @@
-"""Checks as pure functions: the exact binomial tail, Holm, sample-size awareness, one cause one alert."""
+"""Checks as pure functions: the exact binomial tail, Holm, windows and their budgets, sample-size
+aware decisions, quantile and mean tests, one cause one alert, and the thresholds file's errors."""
 
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from math import comb
 
@@ -11,6 +13,7 @@ from llm_vitals.errors import ConfigError
 from llm_vitals.stats import binomial_sf, holm
 
 START = datetime(2026, 10, 5, tzinfo=UTC)
+DAY = checks.WindowSpec("day", START, START + timedelta(days=1), START - timedelta(days=7), START)
 
 
 @pytest.mark.parametrize(("n", "p"), [(1, 0.5), (40, 0.025), (300, 0.03), (400, 0.02), (200, 0.3)])
@@ -29,87 +32,215 @@ def test_holm_rejects_in_step_down_order():
     assert holm([0.03, 0.03], 0.05) == [False, False]
 
 
-def _thresholds(**check) -> thresholds.Thresholds:
+def test_windows_end_on_their_step_and_their_baseline_is_the_days_before():
+    as_of = datetime(2026, 10, 14, 13, 25, tzinfo=UTC)
+    planned = {w.name: w for w in checks.plan_windows(as_of, ["hour", "6h", "day", "3d"], 7)}
+    assert (planned["hour"].start, planned["hour"].end) == (as_of.replace(hour=12, minute=0), as_of.replace(minute=0))
+    assert (planned["6h"].start, planned["6h"].end) == (as_of.replace(hour=6, minute=0), as_of.replace(hour=12, minute=0))
+    midnight = as_of.replace(hour=0, minute=0)
+    assert (planned["day"].start, planned["day"].end) == (as_of.replace(hour=12, minute=0) - timedelta(days=1),
+                                                          as_of.replace(hour=12, minute=0))  # moves on every 6 h
+    assert (planned["3d"].start, planned["3d"].baseline_end) == (midnight - timedelta(days=3), midnight - timedelta(days=3))
+    assert planned["hour"].baseline_start == midnight - timedelta(days=7)
+    assert planned["day"].baseline_end == midnight - timedelta(days=1)
+
+
+def test_the_weekly_budget_is_shared_by_window_and_by_how_often_each_moves():
+    config = _thresholds()
+    levels = {w.name: checks.level_of(w, config) for w in checks.plan_windows(START, ["hour", "6h", "day", "3d"], 7)}
+    # 1 false alarm a week, 4 windows: an hour window moves on 168 times a week, a day window 28
+    assert levels == pytest.approx({"hour": 1 / 4 / 168, "6h": 1 / 4 / 28, "day": 1 / 4 / 28, "3d": 1 / 4 / 7})
+    assert sum(levels[w] * n for w, n in {"hour": 168, "6h": 28, "day": 28, "3d": 7}.items()) == pytest.approx(1.0)
+
+
+def _thresholds(windows=("hour", "6h", "day", "3d"), **check) -> thresholds.Thresholds:
     rule = {"severity": "critical", "max": 0.5, "max_ratio": 2.0, "min_increase": 0.02, "min_sample_size": 30, **check}
-    return thresholds.Thresholds.model_validate({"settings": {"false_alarm_rate": 0.001, "grains": ["day"]},
+    return thresholds.Thresholds.model_validate({"settings": {"windows": list(windows)},
                                                  "checks": {"parser_failure_rate": rule}})
 
 
 def _cell(route="chat", model="m1", version="v1", tenant="t1", failures=0, structured=0):
     base = {name: 0 for pair in thresholds.RATE_COUNTS.values() for name in pair}
-    base.update(route=route, model=model, prompt_version=version, tenant=tenant,
+    base.update(route=route, model=model, prompt_version=version, tenant=tenant, calls=structured,
                 parse_failures=failures, structured_calls=structured)
     return base
 
 
-def _judge(cells, config, baseline=0.01):
-    window = checks.Window("day", START, cells, {
-        (d, s, "parser_failure_rate"): (baseline, 7)
-        for d in ("all", "route", "model", "prompt_version", "tenant") for s in
-        {"all"} | {c[d] for c in cells if d != "all"}})
-    results = checks.evaluate([window], config)
-    checks.judge(results, checks.beyond_bounds(results, config), config)
-    return window, results
+def _counts(cells) -> checks.Counts:
+    """Segment sums of cells, as sql/check_counts.sql makes them (an independent twin)."""
+    out: checks.Counts = defaultdict(lambda: defaultdict(int))
+    for cell in cells:
+        for dimension in ("all", "route", "model", "prompt_version", "tenant"):
+            segment = "all" if dimension == "all" else cell[dimension]
+            for name, value in cell.items():
+                if isinstance(value, int):
+                    out[(dimension, segment)][name] += value
+    return out
+
+
+def _judge(cells, config, baseline_rate=0.01):
+    """The day window of the cells, every segment with a 7-day baseline of 7,000 trials at baseline_rate."""
+    counts = _counts(cells)
+    baseline = {key: {"parse_failures": int(7000 * baseline_rate), "structured_calls": 7000} for key in counts}
+    results = checks.rate_results(DAY, counts, baseline, config)
+    checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+    return results
+
+
+def _incidents(cells, config, results):
+    return checks.incidents(results, [DAY], config, checks.rate_without(cells), lambda r: (0, 0))
 
 
 @pytest.mark.parametrize(
     ("failures", "calls", "fails"),
-    [(3, 40, False), (90, 1000, True), (10, 1000, False), (2, 20, False)],
-    ids=["3-of-40-is-noise", "90-of-1000-is-not", "baseline-level", "below-min-sample"],
+    [(3, 40, False), (90, 1000, True), (29, 1000, False), (2, 20, False)],
+    ids=["3-of-40-is-noise", "90-of-1000-is-not", "near-threshold", "below-min-sample"],
 )
 def test_decisions_know_the_sample_size(failures, calls, fails):
-    config = _thresholds()
-    _, results = _judge([_cell(failures=failures, structured=calls)], config)
+    config = _thresholds()  # the day window's level: 1 / (4 windows x 28 moves a week)
+    # 3 of 40 against a 1.5 % null (1 % + 2 points / 4): P(X >= 3) = 0.023, above 0.0089
+    results = _judge([_cell(failures=failures, structured=calls)], config)
     overall = next(r for r in results if r.dimension == "all")
+    assert overall.threshold == pytest.approx(0.03)  # max(2 x 1 %, 1 % + 2 points)
     assert (overall.status == "fail") is fails
     if calls < 30:
         assert overall.status == "not enough data"
 
 
+def test_a_rate_check_fails_at_the_exact_binomial_tail_of_its_threshold():
+    config = _thresholds(windows=["day"])
+    # one cell's route, model, version and tenant are all calls again: one test, at the day's level
+    level = checks.level_of(DAY, config)
+    null = max(0.01 * 1.1, 0.01 + 0.02 / 4)  # the baseline with room for noise: 1.5 %
+    k = next(k for k in range(100) if binomial_sf(k, 100, null) <= level)
+    assert (k - 1) / 100 > 0.03  # k - 1 is beyond the 3 % threshold too: only significance tells them apart
+    below = _judge([_cell(failures=k - 1, structured=100)], config)
+    at = _judge([_cell(failures=k, structured=100)], config)
+    assert [r.status for r in below if r.dimension == "all"] == ["pass"]
+    assert [r.status for r in at if r.dimension == "all"] == ["fail"]
+
+
 def test_one_broken_route_opens_one_incident_listing_what_it_drags():
-    config = _thresholds()
+    config = _thresholds(windows=["day"])
     cells = []
     for tenant in ("t1", "t2", "t3", "t4"):
         for model in ("m1", "m2"):
             cells.append(_cell("extract", model, "v8", tenant, failures=90, structured=1000))  # 9 %
             cells.append(_cell("chat", model, "v1", tenant, failures=10, structured=1000))    # 1 %
-    window, results = _judge(cells, config)
-    found = checks.incidents([window], results, config)
+    results = _judge(cells, config)
+    found = _incidents(cells, config, results)
     assert [(i.cause.dimension, i.cause.segment) for i in found] == [("route", "extract")]
     dragged = {(r.dimension, r.segment) for r in found[0].also_seen_in}
-    assert ("prompt_version", "v8") in dragged and ("tenant", "t1") in dragged and ("model", "m1") in dragged
+    assert {("tenant", "t1"), ("model", "m1"), ("all", "all")} <= dragged  # v8 is the route's calls: tested once
     assert all(r.explained_by == "route extract" for r in found[0].also_seen_in)
 
 
 def test_a_rise_the_incident_does_not_explain_opens_its_own():
-    config = _thresholds()
+    config = _thresholds(windows=["day"])
     cells = [
         _cell("extract", "m1", "v8", "t1", failures=20, structured=200),
         _cell("chat", "m1", "v1", "t1", failures=2, structured=200),
         _cell("chat", "m1", "v1", "t2", failures=40, structured=200),  # tenant t2 broke on its own
         _cell("chat", "m1", "v1", "t3", failures=2, structured=200),
     ]
-    window, results = _judge(cells, config)
-    causes = {(i.cause.dimension, i.cause.segment) for i in checks.incidents([window], results, config)}
+    results = _judge(cells, config)
+    causes = {(i.cause.dimension, i.cause.segment) for i in _incidents(cells, config, results)}
     assert ("route", "extract") in causes and ("tenant", "t2") in causes
+
+
+def test_a_rise_everywhere_is_one_incident_on_all_calls():
+    config = _thresholds(windows=["day"])
+    cells = [_cell(route, model, "v1", tenant, failures=60 if tenant == "t1" else 48, structured=1000 if tenant == "t1" else 800)
+             for route in ("a", "b", "c", "d") for model in ("m1", "m2") for tenant in ("t1", "t2")]  # 6 % in every cell
+    results = _judge(cells, config)
+    found = _incidents(cells, config, results)
+    assert [(i.cause.dimension, i.cause.segment) for i in found] == [("all", "all")]
+    assert len(found[0].also_seen_in) >= 8  # the routes, models and tenants it lifts, listed once
+
+
+def _quantile_config(**rule):
+    return thresholds.Thresholds.model_validate({"settings": {"windows": ["day"]}, "checks": {
+        "latency_p95_ms": {"max_ratio": 1.5, "min_increase_ms": 100, "min_sample_size": 100, **rule}}})
+
+
+def test_a_latency_quantile_is_tested_by_its_count_above_the_bound():
+    config = _quantile_config()
+    baselines = {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}
+    bounds, about = checks.exceedance_bounds(DAY, baselines, config, [("all", "all")])
+    assert [b.bound for b in bounds] == [1500.0]  # max(1.5 x 1000, 1000 + 100)
+    level = checks.level_of(DAY, config)
+    k = next(k for k in range(1000) if binomial_sf(k, 1000, 0.05) <= level)
+    for slower, status in ((k - 1, "pass"), (k, "fail")):
+        results = checks.exceedance_results(DAY, about, {0: (1000, slower, 1600.0)})
+        checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+        assert results[0].status == status and results[0].kind == "quantile"
+
+
+def test_a_mean_check_is_not_moved_by_a_few_huge_calls():
+    config = thresholds.Thresholds.model_validate({"settings": {"windows": ["day"]}, "checks": {
+        "tokens_per_request": {"max_ratio": 1.5, "min_sample_size": 100}}})
+    baselines = {("all", "all", "tokens_per_request"): (800.0, 1500.0, 5000)}
+    bounds, about = checks.exceedance_bounds(DAY, baselines, config, [("all", "all")])
+    assert bounds[0].bound == 1500.0  # the baseline's p90 of single calls
+    # the mean doubled on 5 huge calls of 500 (their count above p90 is what 10 % would give)
+    spiky = checks.exceedance_results(DAY, about, {0: (500, 55, 1700.0)})
+    # every call twice as long: 420 of 500 above the old p90
+    shifted = checks.exceedance_results(DAY, about, {0: (500, 420, 1650.0)})
+    for results in (spiky, shifted):
+        checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+    assert spiky[0].beyond and spiky[0].status == "pass"
+    assert shifted[0].status == "fail"
 
 
 def test_thresholds_file_errors_name_the_field(tmp_path):
     bad = tmp_path / "t.yaml"
-    bad.write_text("checks:\n  parser_failure_rate:\n    max: 2\n")
-    with pytest.raises(ConfigError, match="checks.parser_failure_rate.max"):
-        thresholds.load(bad)
-    bad.write_text("checks:\n  latency_vibes: {max: 0.1}\n")
-    with pytest.raises(ConfigError, match="unknown metric"):
-        thresholds.load(bad)
+    cases = [
+        ("checks:\n  parser_failure_rate:\n    max: 2\n", "checks.parser_failure_rate.max"),
+        ("checks:\n  latency_vibes: {max: 0.1}\n", "unknown metric"),
+        ("checks:\n  latency_p95_ms: {max_ms: -3}\n", "checks.latency_p95_ms.max_ms"),
+        ("checks:\n  latency_p95_ms: {max: 0.5}\n", "checks.latency_p95_ms.max"),
+        ("checks: {}\nbudgets:\n  - {period: fortnight, usd: 10}\n", "budgets.0.period"),
+        ("checks: {}\nbudgets:\n  - {tenant: a, period: day}\n", "budgets.0.usd"),
+        ("checks: {}\nbudgets:\n  - {tenant: a, period: day, usd: 5}\n  - {tenant: a, period: day, usd: 9}\n",
+         "budgets.1"),
+        ("checks: {}\nsettings: {windows: [hour, week]}\n", "settings.windows.1"),
+    ]
+    for text, where in cases:
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=where.replace(".", r"\.")):
+            thresholds.load(bad)
 
 
 def test_great_expectations_suite_finds_the_same_rows_as_the_plain_twin():
     from llm_vitals import gx_checks
 
-    config = _thresholds()
+    config = thresholds.Thresholds.model_validate({"settings": {"windows": ["day"]}, "checks": {
+        "parser_failure_rate": {"max": 0.5, "max_ratio": 2.0, "min_increase": 0.02, "min_sample_size": 30},
+        "latency_p95_ms": {"max_ratio": 1.5, "min_sample_size": 100}}})
     cells = [_cell("extract", "m1", "v8", "t1", failures=9, structured=100), _cell("chat", "m2", "v1", "t2", 1, 100)]
-    _, results = _judge(cells, config)
+    results = _judge(cells, config)
+    _, about = checks.exceedance_bounds(DAY, {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}, config,
+                                        [("all", "all")])
+    results += checks.exceedance_results(DAY, about, {0: (500, 80, 1700.0)})
     assert gx_checks.beyond_bounds(results, config, None) == checks.beyond_bounds(results, config) != set()
     suite = gx_checks.build_suite(config)
-    assert [e.meta["metric"] for e in suite.expectations] == ["parser_failure_rate"]
+    assert [e.meta["metric"] for e in suite.expectations] == ["latency_p95_ms", "parser_failure_rate"]
+
+
+def test_a_segment_with_the_very_same_calls_as_another_is_tested_once():
+    config = _thresholds(windows=["day"])
+    cells = [_cell("extract", "m1", "extract-v3", "t1", failures=9, structured=300),
+             _cell("chat", "m1", "chat-v3", "t1", failures=3, structured=300)]
+    results = _judge(cells, config)
+    tested = {(r.dimension, r.segment) for r in results}
+    # each version is its route's calls; tenant t1 and model m1 are all calls
+    assert tested == {("all", "all"), ("route", "extract"), ("route", "chat")}
+
+
+def test_a_young_deployment_has_no_baseline_until_three_days_of_history():
+    window = DAY  # baseline: the 7 days before 2026-10-05
+    one_day = checks.with_history(window, START - timedelta(days=1), 3)
+    assert one_day.baseline_start == one_day.baseline_end == window.baseline_end  # an empty range
+    three_days = checks.with_history(window, START - timedelta(days=3), 3)
+    assert three_days == window
+    assert checks.with_history(window, None, 3) == window

@@ -122,10 +122,30 @@ def test_golden_rows_for_a_hand_counted_day(tmp_path):
         "requests": (4.0, 4), "timeout_rate": (0.25, 4), "error_rate": (0.25, 4),
         "latency_p50_ms": (200.0, 3), "latency_p90_ms": (280.0, 3), "latency_p99_ms": (298.0, 3),
         "parser_failure_rate": (0.5, 2), "cost_usd": (1.75, 3), "cost_per_request_usd": (1.75 / 3, 3),
-        "unpriced_rate": (0.25, 4), "tasks": (2.0, 2), "task_success_rate": (1.0, 2),
+        "unpriced_rate": (0.0, 3),  # d logs neither a cost nor tokens: nothing to price
+        "tasks": (2.0, 2), "task_success_rate": (1.0, 2),
         "cost_per_successful_task_usd": (0.875, 2),
     }
     assert {name: rows[name] for name in expected} == expected
     route = dict(con.execute("select segment, (value, sample_size) from metrics where grain = 'day'"
                              " and dimension = 'route' and metric = 'tasks'").fetchall())
     assert route == {"extract": (1.0, 1), "chat": (1.0, 1)}  # t1 belongs to the route of its first call
+
+
+def test_failed_calls_neither_lower_tokens_per_request_nor_count_as_unpriced(tmp_path):
+    """As LiteLLM and OpenTelemetry write them: a failure with 0 tokens, a failure with none."""
+    base = {"timestamp": "2026-10-05T09:00:00Z", "route": "chat", "model": "no-such-model", "latency_ms": 10}
+    calls = [
+        {**base, "request_id": "ok1", "status": "ok", "input_tokens": 100, "output_tokens": 20},
+        {**base, "request_id": "ok2", "status": "ok", "input_tokens": 60, "output_tokens": 20, "cost_usd": 0.01},
+        {**base, "request_id": "fail0", "status": "error", "input_tokens": 0, "output_tokens": 0},
+        {**base, "request_id": "failnone", "status": "rate_limited"},
+    ]
+    con = db.connect(tmp_path / "f.duckdb")
+    _load(con, tmp_path, calls)
+    metrics.compute(con)
+    rows = dict(con.execute("select metric, (value, sample_size) from metrics where grain = 'day' and dimension = 'all'"
+                            " and metric in ('tokens_per_request', 'unpriced_rate')").fetchall())
+    assert rows["tokens_per_request"] == (100.0, 2)  # (120 + 80) / the 2 ok calls, not / 3
+    # ok1 and fail0 report tokens but no known price; ok2 logs a cost; failnone has nothing to price
+    assert rows["unpriced_rate"] == (2 / 3, 3)
