@@ -23,8 +23,8 @@ segment's calls per hour and per value of every version dimension, two weeks of 
    (p <= alpha squared), it is the likely cause, with that caveat; if not, it is not the cause.
 3. *Ranked by evidence.* The cause with the smallest p-value is named, with the numbers behind it
    (its rate against the control's in the same hours, before and after, calls); a runner-up is
-   named only when its p-value is within a factor of 10 (a caveated cause always ranks below one
-   with a control).
+   named only when its p-value is within a factor of 10 and it is of the same kind (a caveated
+   cause always ranks below one with a control, and is never the runner-up of one).
 4. *When it cannot tell.* No cause: if traffic moved toward values that were already worse while
    none got worse, a mix shift; else "not explained by a version change", naming where the excess
    concentrates (the most specific value that carries most of it) and its hours.
@@ -109,13 +109,14 @@ def attribute(metric: str, label: str, cells: list[Cell], week_start: datetime, 
     for (d, v), rollout in sorted(rollouts.items(), key=lambda item: item[1]):
         if d == dimension or not week_start <= rollout:
             continue
-        found = _judge(cells, d, v, rollout, (start, end), alpha, min_calls)
+        found = _judge(cells, d, v, rollout, (start, end), p0, alpha, min_calls)
         if found is not None:
             candidates.append(found)
+    candidates = _nested(candidates, cells, alpha, min_calls)
     if candidates:
         candidates.sort(key=lambda c: (c.caveat is not None, c.evidence.p_value))
         best = candidates[0]
-        runner = next((c for c in candidates[1:] if c.caveat is None and best.caveat is None
+        runner = next((c for c in candidates[1:] if (c.caveat is None) == (best.caveat is None)
                        and c.evidence.p_value <= best.evidence.p_value * 10 and c.dimension != best.dimension), None)
         text = f"{head}; {_cause_text(best)}" + (f" Runner-up: {_short(runner)}." if runner else "")
         return Attribution("version", best.dimension, (best.value,), text, best.evidence, best.caveat,
@@ -173,10 +174,11 @@ def _llr(k: int, n: int, p0: float) -> float:
     return inside + outside
 
 
-def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[datetime, datetime], alpha: float,
-           min_calls: int) -> _Candidate | None:
-    """A rollout judged like with like; None when it is not a cause."""
-    after = [c for c in cells if c.hour >= rollout.replace(minute=0, second=0, microsecond=0)]
+def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[datetime, datetime], p0: float,
+           alpha: float, min_calls: int) -> _Candidate | None:
+    """A rollout judged like with like; None when it is not a cause. p0 is the segment's rate last week."""
+    hour = rollout.replace(minute=0, second=0, microsecond=0)
+    after = [c for c in cells if c.hour >= hour]
     mine = [c for c in after if c.values.get(d) == v]
     running = {c.hour for c in mine}
     others = [c for c in after if c.values.get(d) != v and c.hour in running]  # beside it, in the same hours
@@ -184,14 +186,18 @@ def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[date
     if calls < min_calls:
         return None
     events = sum(c.k for c in mine)
-    stratum = "route" if d == "model" else "model"
-    before = [c for c in cells if c.hour < rollout.replace(minute=0, second=0, microsecond=0)]
-    before_rate = _weighted(mine, before, stratum)
-    if before_rate is None or not _significant(events, calls, before_rate, alpha):
+    strata = ("route",) if d == "model" else ("route", "model")
+    before = [c for c in cells if c.hour < hour]
+    before_rate = _weighted(mine, before, strata)
+    if before_rate is None or _worse_p(events, calls, before_rate, before) > alpha:
         return None  # no worse than the segment was before it
     share = calls / max(1, calls + sum(c.n for c in others))  # of the calls in the hours it ran
     start, end = run
-    begins_with_it = abs(start - rollout.replace(minute=0, second=0, microsecond=0)) <= ROLLOUT_SLACK
+    # the excess starts with it: the run starts near the rollout, or earlier only by hours whose own
+    # rate is no more than last week's (the scan statistic stretches a run over quiet hours at low traffic)
+    early = [c for c in cells if start <= c.hour < hour]
+    begins_with_it = abs(start - hour) <= ROLLOUT_SLACK or (
+        start < hour and not _significant(sum(c.k for c in early), sum(c.n for c in early), p0, 0.01))
     later = [c for c in mine if c.hour >= end]
     later_calls, later_events = sum(c.n for c in later), sum(c.k for c in later)
     during = [c for c in mine if start <= c.hour < end]
@@ -202,40 +208,92 @@ def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[date
     if share >= NO_CONTROL_SHARE:
         if not begins_with_it or confined:
             return None  # the excess did not start with it, or ended while it still ran
-        p = binomial_sf(events, calls, before_rate)
+        p = _worse_p(events, calls, before_rate, before)
         if p > alpha ** 2:
             return None  # without a control, before-and-after must carry the case alone: much stronger evidence
         return _Candidate(d, v, rollout, Evidence(events / calls, calls, None, 0, before_rate, p),
                           caveat=f"it carries {share:.0%} of the calls in the hours it ran, so nothing ran beside it to compare")
     control_calls = sum(c.n for c in others)
-    control_rate = _weighted(mine, others, stratum)
+    control_rate = _weighted(mine, others, strata)
     if control_calls < min_calls or control_rate is None:
         return None
-    p = binomial_sf(events, calls, max(control_rate, 1e-9))
+    p = _worse_p(events, calls, control_rate, others)
     if p > alpha or events / calls <= control_rate or confined:
         return None  # no worse than what ran beside it, or its later calls are fine
     return _Candidate(d, v, rollout, Evidence(events / calls, calls, control_rate, control_calls, before_rate, p))
 
 
-def _weighted(mine: list[Cell], reference: list[Cell], stratum: str) -> float | None:
-    """The reference's rate, stratum by stratum (model, or route), weighted by `mine`'s calls in
-    each: what `mine` would have shown with the reference's rates and its own mix. A stratum the
-    reference lacks falls back to the reference's overall rate."""
-    ref: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for c in reference:
-        ref[c.values.get(stratum, "")][0] += c.k
-        ref[c.values.get(stratum, "")][1] += c.n
-    total_k, total_n = sum(k for k, _ in ref.values()), sum(n for _, n in ref.values())
+def _worse_p(k: int, n: int, rate: float, reference: list[Cell]) -> float:
+    """How surprising k events in n calls are if their true rate were the reference's: the larger
+    of two exact p-values, so both must be small. One is against `rate` (the reference's rate
+    weighted by the candidate's mix) as if known; the other, the conditional two-sample test, knows
+    the reference rate was itself counted from few calls: given the k + k_ref events of both, the
+    candidate's share of them is binomial with its share of the calls. A reference with 0 events
+    in 100 calls does not make 2 events in 100 significant."""
+    k_ref, n_ref = sum(c.k for c in reference), sum(c.n for c in reference)
+    one = binomial_sf(k, n, max(rate, 1e-9)) if k / n > rate else 1.0
+    two = binomial_sf(k, k + k_ref, n / (n + n_ref)) if n_ref else 1.0
+    return max(one, two)
+
+
+def _nested(found: list[_Candidate], cells: list[Cell], alpha: float, min_calls: int) -> list[_Candidate]:
+    """Drops a candidate whose calls are normal wherever a later change is absent and elevated where
+    it is: a release that reached every call on Monday is not the cause of the excess of a prompt
+    version rolled out under it on Wednesday (the release's calls without the prompt are fine)."""
+    kept = []
+    for c in found:
+        hour = c.rollout.replace(minute=0, second=0, microsecond=0)
+        mine = [x for x in cells if x.hour >= hour and x.values.get(c.dimension) == c.value]
+        innocent = False
+        for later in found:
+            if later.rollout <= c.rollout or later.dimension == c.dimension:
+                continue
+            without = [x for x in mine if x.values.get(later.dimension) != later.value]
+            with_it = [x for x in mine if x.values.get(later.dimension) == later.value]
+            n_out, k_out = sum(x.n for x in without), sum(x.k for x in without)
+            n_in, k_in = sum(x.n for x in with_it), sum(x.k for x in with_it)
+            if n_out >= min_calls and n_in and c.evidence.before_rate is not None \
+                    and not _significant(k_out, n_out, c.evidence.before_rate, alpha) \
+                    and binomial_cdf(k_out, n_out, k_in / n_in) <= 0.01:
+                innocent = True
+        if not innocent:
+            kept.append(c)
+    return kept
+
+
+def _weighted(mine: list[Cell], reference: list[Cell], strata: tuple[str, ...]) -> float | None:
+    """The reference's rate, stratum by stratum (route and model, or route alone for a model),
+    weighted by `mine`'s calls in each: what `mine` would have shown with the reference's rates and
+    its own mix. A stratum with fewer than 30 reference calls falls back to the coarser one (the
+    route alone), then to the reference's overall rate."""
+    levels = [strata[:i] for i in range(len(strata), 0, -1)]
+    refs: list[dict[tuple[str, ...], list[int]]] = []
+    for level in levels:
+        ref: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
+        for c in reference:
+            key = tuple(c.values.get(s, "") for s in level)
+            ref[key][0] += c.k
+            ref[key][1] += c.n
+        refs.append(ref)
+    total_k, total_n = sum(c.k for c in reference), sum(c.n for c in reference)
     if not total_n:
         return None
     overall = total_k / total_n
-    weights: dict[str, int] = defaultdict(int)
+    weights: dict[tuple[str, ...], int] = defaultdict(int)
     for c in mine:
-        weights[c.values.get(stratum, "")] += c.n
+        weights[tuple(c.values.get(s, "") for s in strata)] += c.n
     n = sum(weights.values())
     if not n:
         return None
-    return sum(w * (ref[s][0] / ref[s][1] if ref[s][1] >= 30 else overall) for s, w in weights.items()) / n
+
+    def rate(key: tuple[str, ...]) -> float:
+        for level, ref in zip(levels, refs):
+            k, m = ref.get(key[:len(level)], (0, 0))
+            if m >= 30:
+                return k / m
+        return overall
+
+    return sum(w * rate(key) for key, w in weights.items()) / n
 
 
 def _significant(k: int, n: int, rate: float, alpha: float) -> bool:

@@ -132,3 +132,53 @@ def test_a_prompt_rollout_inside_a_release_rollout_is_named_not_the_release():
     rollouts = {("release", "r2"): WEEK + 5 * H, ("prompt_version", "v8"): WEEK + 48 * H}
     found = attribute("parser_failure_rate", "route extract", data, WEEK, rollouts, dimension="route")
     assert (found.kind, found.dimension, found.values) == ("version", "prompt_version", ("v8",))
+
+
+def test_a_release_is_not_blamed_for_two_events_after_a_quiet_week_of_few_calls():
+    """A small tenant: 0 events in 168 calls last week, 2 in 165 after a release at 96 %. Against a
+    rate of exactly 0 any event is 'significant'; the two-sample test knows 0 of 168 was counted."""
+    data = cells(LAST_WEEK, 0.0, n=1)
+    data += cells(range(0, 3), 0.0, n=1)
+    data += [Cell(WEEK + h * H, {**data[0].values, "release": "r2"}, 1 if h in (4, 5) else 0, 1) for h in range(3, 168)]
+    found = attribute("parser_failure_rate", "tenant t1", data, WEEK, {("release", "r2"): WEEK + 3 * H},
+                      dimension="tenant")
+    assert found.kind != "version"
+
+
+def test_a_release_whose_calls_are_fine_without_a_later_prompt_is_not_the_cause():
+    """Nested changes: release r2 reached every call on Monday 06:00, prompt v8 every call of the
+    route at 10:00 (neither has a concurrent control; both start within the rollout slack of the
+    excess). r2's 400 calls before v8 are at last week's 1 %; every excess is under v8, so v8 is
+    named, not r2 (whose own p-value, with v8's calls in it, is the smaller)."""
+    data = cells(LAST_WEEK, 0.01) + cells(range(0, 6), 0.01)
+    data += cells(range(6, 10), 0.01, release="r2")
+    data += cells(range(10, 168), 0.10, release="r2", prompt_version="v8")
+    rollouts = {("release", "r2"): WEEK + 6 * H, ("prompt_version", "v8"): WEEK + 10 * H}
+    found = attribute("parser_failure_rate", "route extract", data, WEEK, rollouts, dimension="route")
+    assert (found.kind, found.dimension, found.values) == ("version", "prompt_version", ("v8",))
+    assert found.runner_up is None
+
+
+def test_the_control_is_weighted_by_route_and_model_together():
+    """Prompt p2 runs only on route b with model m2; route b is worse than a on m2 alone (6 % against
+    1 %, m1 is 1 % on both). Weighted by model only, p2's control would be ~3.5 % and 6 % would look
+    like a rise; weighted by route and model, p2 is at its control's 6 %: no cause."""
+    data = cells(LAST_WEEK, 0.01, route="a", model="m1") + cells(LAST_WEEK, 0.01, route="a", model="m2")
+    data += cells(LAST_WEEK, 0.01, route="b", model="m1") + cells(LAST_WEEK, 0.06, route="b", model="m2")
+    data += cells(THIS_WEEK, 0.01, route="a", model="m1") + cells(THIS_WEEK, 0.01, route="a", model="m2")
+    data += cells(THIS_WEEK, 0.01, route="b", model="m1")
+    data += cells(range(0, 10), 0.06, route="b", model="m2")
+    data += cells(range(10, 168), 0.06, n=50, route="b", model="m2", prompt_version="p2")
+    data += cells(range(10, 168), 0.06, n=50, route="b", model="m2")
+    found = attribute("parser_failure_rate", "all calls", data, WEEK, {("prompt_version", "p2"): WEEK + 10 * H})
+    assert found.kind != "version"
+
+
+def test_an_excess_run_stretched_over_quiet_hours_still_begins_with_the_rollout():
+    """At low traffic the scan may start the run hours before the rollout; those hours at last
+    week's rate do not keep the rollout from being the change the excess starts with."""
+    data = cells(LAST_WEEK, 0.01, n=20) + cells(range(0, 30), 0.01, n=20)
+    data += cells(range(30, 168), 0.12, n=20, prompt_version="v8")
+    rollouts = {("prompt_version", "v8"): WEEK + 30 * H}
+    found = attribute("parser_failure_rate", "route extract", data, WEEK, rollouts, dimension="route")
+    assert (found.kind, found.values) == ("version", ("v8",))
