@@ -185,6 +185,11 @@ class _Reading:
     normalize: set[str]
 
 
+class FileUnreadable(Exception):
+    """Raised by a source's prepare step: this file is not what the source reads (the message says
+    why and what to do); it is refused by name, and the other files go in."""
+
+
 class _FileFailed(Exception):
     """One file could not be read; the batch is done again without it (or from a copy with LF endings)."""
 
@@ -351,6 +356,8 @@ def _scan(con, source: SourceFile, read_path: str, batch_id: int, options: _Opti
         before = _rows(con, batch_id, source.name)
         con.execute(statement, sqlfiles.parameters_for(statement, values))
         _ensure_scan_error_table(con)
+    except FileUnreadable as exc:
+        raise _FileFailed(source, str(exc)) from exc
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         message = _first_line(exc)
         raise _FileFailed(source, f"DuckDB cannot read it as {source.layout}: {message}",

@@ -229,6 +229,14 @@ def _case(spec: dict, record: str | None, params: list) -> str:
         source = _text(arm["from"], record, params)
         if "equals" in arm:
             condition = f"{source} = {_param(params, str(arm['equals']))}"
+        elif "in" in arm:
+            condition = f"list_contains({_param(params, [str(v) for v in arm['in']])}::varchar[], {source})"
+        elif "class_in" in arm:  # an exception class, qualified or not, or as str() of the class
+            name = (f"regexp_extract(regexp_replace({source}, '^<class ''([^'']*)''>$', '\\1'),"
+                    f" '([^.]*)$', 1)")
+            condition = f"list_contains({_param(params, [str(v) for v in arm['class_in']])}::varchar[], {name})"
+        elif "matches" in arm:
+            condition = f"regexp_matches({source}, {_param(params, str(arm['matches']))})"
         elif arm.get("present", True):
             condition = f"coalesce({source}, '') <> ''"
         else:
@@ -284,7 +292,12 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
     if "case" in spec:
         for arm in spec["case"]:
             if not isinstance(arm, dict) or "from" not in arm or "value" not in arm:
-                raise ConfigError(f"{where}: each case needs `from` and `value` (and `equals` or `present`).")
+                raise ConfigError(f"{where}: each case needs `from` and `value` (and one of equals, in,"
+                                  " class_in, matches or present).")
+            tests = [key for key in ("equals", "in", "class_in", "matches", "present") if key in arm]
+            if len(tests) > 1 or any(key in arm and not isinstance(arm[key], list) for key in ("in", "class_in")):
+                raise ConfigError(f"{where}: a case tests one of equals, in (a list), class_in (a list), matches"
+                                  f" or present; got {', '.join(tests)}.")
             reference(arm["from"], field=field_name)
     for ref in ([spec["from"]] if "from" in spec else []) + spec.get("first_of", []) + spec.get("duration_ms", []):
         reference(ref, field=field_name)

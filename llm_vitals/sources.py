@@ -66,3 +66,8 @@ def _prepare_file(con: duckdb.DuckDBPyConnection, path: str, compression: str, *
 
 def _prepare_spans(con: duckdb.DuckDBPyConnection, path: str, compression: str, *, max_line_bytes: int) -> None:
     db.run(con, "source_otel_spans", path=path, max_line_bytes=max_line_bytes, compression=compression)
+    for span_id, trace_id in db.fetch(con, "source_otel_ids_not_hex"):
+        raise ingest.FileUnreadable(
+            f"it is not the Collector's OTLP/JSON: span id {span_id!r} (trace id {trace_id!r}) is not hex;"
+            " protobuf's MessageToJson writes ids in base64. Export with the Collector's file exporter"
+            " (or OpenTelemetry's OTLP/JSON file exporter), which writes them in hex")

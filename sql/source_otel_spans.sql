@@ -1,8 +1,8 @@
 -- source_otel_spans.sql: the spans of one OTLP/JSON file (the OpenTelemetry Collector's file
 -- exporter: one ExportTraceServiceRequest per line) into temp table source_records, one row per
 -- span in file order, with its attributes and its resource's attributes as flat JSON objects keyed
--- by attribute name ("gen_ai.request.model": "gpt-4o"). Values keep their OTLP/JSON form: int64
--- as text, arrays as {"values": [...]}. Spans without a gen_ai.* attribute are not LLM calls and
+-- by attribute name ("gen_ai.request.model": "gpt-4o"). Values keep their OTLP/JSON form (int64
+-- as text), except that an array is a plain JSON list of its values (["stop"]). Spans without a gen_ai.* attribute are not LLM calls and
 -- are left out. Parameters: $path, $compression (gzip or none), $max_line_bytes.
 create or replace macro otlp_attributes(list) as (
     select coalesce(json_group_object(
@@ -10,7 +10,11 @@ create or replace macro otlp_attributes(list) as (
         coalesce(
             attribute -> '$.value.stringValue', attribute -> '$.value.intValue',
             attribute -> '$.value.doubleValue', attribute -> '$.value.boolValue',
-            attribute -> '$.value.arrayValue', attribute -> '$.value.kvlistValue'
+            case when (attribute -> '$.value.arrayValue') is not null then to_json(list_transform(
+                coalesce(from_json(attribute -> '$.value.arrayValue.values', '["JSON"]'), []),
+                lambda item: coalesce(item -> 'stringValue', item -> 'intValue', item -> 'doubleValue', item -> 'boolValue')
+            )) end,
+            attribute -> '$.value.kvlistValue'
         )
     ), '{}')
     from (select unnest(coalesce(from_json(list, '["JSON"]'), [])) as attribute)

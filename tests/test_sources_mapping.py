@@ -107,6 +107,12 @@ fields:
      "field timestamp: epoch 'days' is not a unit"),
     ("fields: {request_id: id, timestamp: t, route: {from: r, const: x}, model: m, status: s, latency_ms: l}",
      "field route: give exactly one of from, first_of, const, duration_ms, case"),
+    ("fields: {request_id: id, timestamp: t, route: r, model: m, latency_ms: l,"
+     " status: {case: [{from: e, in: RateLimitError, value: rate_limited}]}}",
+     "field status: a case tests one of equals, in (a list), class_in (a list), matches or present; got in"),
+    ("fields: {request_id: id, timestamp: t, route: r, model: m, latency_ms: l,"
+     " status: {case: [{from: e, equals: x, present: true, value: error}]}}",
+     "got equals, present"),
 ])
 def test_mapping_errors_name_the_field(text, message):
     import yaml

@@ -2,6 +2,7 @@
 OpenTelemetry's own file exporter, ingested with the `otel` preset; the metrics equal the values
 the test put in."""
 
+import json
 import random
 from datetime import UTC, datetime
 
@@ -59,13 +60,27 @@ def _calls(n: int, seed: int, offset: int = 0) -> list[dict]:
         "input": rng.randrange(10, 3000), "output": rng.randrange(1, 800), "cached": rng.choice([0, 0, 128]),
         "conversation": f"conv-{(offset + i) // 3}", "route": rng.choice(["extract", "chat"]),
         "tenant": rng.choice(["acme", "globex"]), "version": rng.choice(["v1", "v2"]),
-        "error": rng.choices([None, "timeout", "429", "openai.APIError"], [85, 5, 5, 5])[0],
+        "error": rng.choices([None, *ERROR_TYPES], [70, *[2] * len(ERROR_TYPES)])[0],
         "old_names": rng.random() < 0.3,
     } for i in range(n)]
 
 
+# error.type as instrumentations write it: the semantic conventions' `timeout`, an HTTP status, an
+# exception class qualified or not, or str() of the class (opentelemetry-instrumentation-openai-v2)
+ERROR_TYPES = {
+    "timeout": "timeout", "429": "rate_limited", "504": "timeout", "408": "timeout", "500": "error",
+    "openai.APIError": "error", "RateLimitError": "rate_limited", "openai.RateLimitError": "rate_limited",
+    "anthropic.RateLimitError": "rate_limited", "<class 'openai.RateLimitError'>": "rate_limited",
+    "<class 'openai.APITimeoutError'>": "timeout", "APITimeoutError": "timeout", "httpx.ReadTimeout": "timeout",
+    "TimeoutError": "timeout", "google.api_core.exceptions.ResourceExhausted": "rate_limited",
+    "google.api_core.exceptions.DeadlineExceeded": "timeout", "ThrottlingException": "rate_limited",
+    "botocore.exceptions.ReadTimeoutError": "timeout", "<class 'openai.InternalServerError'>": "error",
+    "anthropic.OverloadedError": "error", "_OTHER": "error",
+}
+
+
 def _expected_status(call: dict) -> str:
-    return {None: "ok", "timeout": "timeout", "429": "rate_limited"}.get(call["error"], "error")
+    return "ok" if call["error"] is None else ERROR_TYPES[call["error"]]
 
 
 @pytest.fixture
@@ -110,8 +125,8 @@ def test_metrics_from_spans_equal_the_reference_on_the_values_put_in(tmp_path, s
         ok = [c["duration_ns"] / 10**6 for c in mine if c["error"] is None]
         p95, n = got[(route, "latency_p95_ms")]
         assert n == len(ok) and reference.quantile(ok, 0.95) == p95
-        assert got[(route, "timeout_rate")] == (sum(c["error"] == "timeout" for c in mine) / len(mine), len(mine))
-        assert got[(route, "rate_limit_rate")] == (sum(c["error"] == "429" for c in mine) / len(mine), len(mine))
+        for metric, status in (("timeout_rate", "timeout"), ("rate_limit_rate", "rate_limited")):
+            assert got[(route, metric)] == (sum(_expected_status(c) == status for c in mine) / len(mine), len(mine))
         assert got[(route, "error_rate")] == (sum(c["error"] is not None for c in mine) / len(mine), len(mine))
 
 
@@ -131,3 +146,59 @@ def test_the_cli_reads_spans_with_the_otel_preset(tmp_path, capsys):
     _spans(tmp_path / "spans" / "t.json", _calls(20, seed=6))
     assert main(["ingest", str(tmp_path / "spans"), "--preset", "otel", "--db", str(tmp_path / "c.duckdb")]) == 0
     assert "accepted              20" in capsys.readouterr().out
+
+
+def test_an_http_status_sets_the_status_when_error_type_says_nothing_and_an_error_span_is_never_ok(tmp_path, settings):
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(FileSpanExporter(str(tmp_path / "s.json"))))
+    tracer = provider.get_tracer("llm-app")
+    cases = [({"error.type": "_OTHER", "http.response.status_code": 429}, True, "rate_limited"),
+             ({"http.response.status_code": 504}, True, "timeout"),
+             ({}, True, "error"),  # status ERROR without error.type
+             ({"http.response.status_code": 200}, False, "ok")]
+    for i, (extra, failed, _) in enumerate(cases):
+        span = tracer.start_span("chat", start_time=START_NS + i * 10**9,
+                                 attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", **extra})
+        if failed:
+            span.set_status(Status(StatusCode.ERROR))
+        span.end(end_time=START_NS + i * 10**9 + 10**8)
+    provider.shutdown()
+    pipeline.ingest_sources(settings, [str(tmp_path / "s.json")])
+    con = db.connect(settings.db, read_only=True)
+    got = [row[0] for row in con.execute("select status from requests order by started_at").fetchall()]
+    con.close()
+    assert got == [status for _, _, status in cases]
+
+
+def test_temperature_finish_reasons_and_truncation_are_kept(tmp_path, settings):
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(FileSpanExporter(str(tmp_path / "s.json"))))
+    tracer = provider.get_tracer("llm-app")
+    reasons = [["stop"], ["length"], ["tool_calls", "max_tokens"], None]
+    for i, finish in enumerate(reasons):
+        attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "gen_ai.request.temperature": 0.25 * i}
+        if finish is not None:
+            attributes["gen_ai.response.finish_reasons"] = finish
+        tracer.start_span("chat", start_time=START_NS + i * 10**9, attributes=attributes).end(end_time=START_NS + i * 10**9 + 1)
+    provider.shutdown()
+    pipeline.ingest_sources(settings, [str(tmp_path / "s.json")])
+    con = db.connect(settings.db, read_only=True)
+    rows = con.execute("select temperature, context_truncated, attributes->>'$.\"gen_ai.response.finish_reasons\"'"
+                       " from requests order by started_at").fetchall()
+    con.close()
+    assert rows == [(0.0, False, '["stop"]'), (0.25, True, '["length"]'), (0.5, True, '["tool_calls","max_tokens"]'),
+                    (0.75, None, None)]
+
+
+def test_protobuf_message_to_json_output_is_refused_by_name(tmp_path, settings, capsys):
+    """protobuf's MessageToJson writes the same keys but ids in base64: refused, not misread."""
+    span = {"traceId": "AAAAAAAAAAAAAAAAAAAAAQ==", "spanId": "AAAAAAAAAAE=", "name": "chat",
+            "startTimeUnixNano": str(START_NS), "endTimeUnixNano": str(START_NS + 10**9),
+            "attributes": [{"key": "gen_ai.request.model", "value": {"stringValue": "m"}}]}
+    (tmp_path / "pb.json").write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}) + "\n")
+    assert main(["ingest", str(tmp_path / "pb.json"), "--preset", "otel", "--db", str(settings.db)]) in (0, 1)
+    out = capsys.readouterr()
+    assert "pb.json" in out.out + out.err and "is not hex" in out.out + out.err and "MessageToJson" in out.out + out.err
+    con = db.connect(settings.db, read_only=True)
+    assert con.execute("select count(*) from requests").fetchall() == [(0,)]
+    con.close()
