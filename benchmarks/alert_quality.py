@@ -251,17 +251,17 @@ def table(outcomes: list[Outcome]) -> str:
     every = [o for group in groups.values() for o in group]
     for name, group in [*sorted(groups.items()), ("all incidents", every)]:
         found = [o for o in group if o.detected]
-        per = sum(o.incident_alerts for o in found) / len(found) if found else float("nan")
-        hours = statistics.median([o.hours_to_detect for o in found]) if found else float("nan")
+        per = f"{sum(o.incident_alerts for o in found) / len(found):.2f}" if found else "–"
+        hours = f"{statistics.median([o.hours_to_detect for o in found]):.1f}" if found else "–"
         lines.append(f"| {name} | {len(group)} | {len(found)}/{len(group)} = {len(found) / len(group):.0%} |"
-                     f" {sum(o.localised for o in found)}/{len(found)} | {per:.2f} | {hours:.1f} |")
+                     f" {sum(o.localised for o in found)}/{len(found)} | {per} | {hours} |")
     by_size = {}
     for o in every:
-        key = f"{o.scenario.magnitude:g}x for {o.scenario.duration}"
-        by_size.setdefault(key, []).append(o.detected)
+        by_size.setdefault((o.scenario.magnitude, o.scenario.duration), []).append(o.detected)
     lines += ["", "| magnitude, duration | recall |", "|---|---|"]
-    for key, found in sorted(by_size.items()):
-        lines.append(f"| {key} | {sum(found)}/{len(found)} = {sum(found) / len(found):.0%} |")
+    order = {"6h": 0, "1d": 1, "4d": 2}
+    for (magnitude, duration), found in sorted(by_size.items(), key=lambda item: (item[0][0], order.get(item[0][1], 9))):
+        lines.append(f"| {magnitude:g}x for {duration} | {sum(found)}/{len(found)} = {sum(found) / len(found):.0%} |")
     clean = [o for o in outcomes if not o.scenario.kind]
     weeks = sum(o.weeks for o in clean)
     other = sum(o.false_alarms for o in every)

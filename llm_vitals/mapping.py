@@ -41,7 +41,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_$-]*)|\[(\d+)\]|\["([^"\\]+)"\]')
 _EPOCH_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _FREE_TEXT = ("prompt", "response", "messages")
-_SPEC_KEYS = {"from", "first_of", "const", "duration_ms", "case", "else", "map", "default", "scale", "epoch"}
+_SPEC_KEYS = {"from", "first_of", "const", "duration_ms", "case", "else", "map", "default", "scale", "epoch",
+              "first_item_without_prefix"}
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
         if name in _FREE_TEXT and not free_text:
             continue
         spec = spec if isinstance(spec, dict) else {"from": spec}
-        refs += ([spec["from"]] if "from" in spec else []) + list(spec.get("first_of", [])) + list(spec.get("duration_ms", []))
+        refs += ([spec["from"]] if "from" in spec else []) + [_ref_of(entry) for entry in spec.get("first_of", [])]
+        refs += list(spec.get("duration_ms", []))
         refs += [arm["from"] for arm in spec.get("case", [])]
     return list(dict.fromkeys(reference(ref, field=ref)[0] for ref in refs))
 
@@ -198,9 +200,9 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
     if "case" in spec:
         value = _case(spec, record, params)
     elif "first_of" in spec:
-        value = "coalesce(" + ", ".join(_text(ref, record, params) for ref in spec["first_of"]) + ")"
+        value = "coalesce(" + ", ".join(_entry(entry, record, params) for entry in spec["first_of"]) + ")"
     else:
-        value = _text(spec["from"], record, params)
+        value = _entry(spec, record, params)
     if "map" in spec:  # mapped values are replaced; others pass through (and the contract judges them)
         keys = _param(params, [str(k) for k in spec["map"]])
         values = _param(params, [None if v is None else str(v) for v in spec["map"].values()])
@@ -212,6 +214,25 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
     if "scale" in spec:  # a value that is not a number stays as it was, for the contract check to name
         value = f"coalesce({_scaled(f'try_cast({value} as double)', spec, params)}::varchar, {value})"
     return value
+
+
+def _ref_of(entry: str | dict) -> str:
+    return entry["from"] if isinstance(entry, dict) else entry
+
+
+def _entry(entry: str | dict, record: str | None, params: list) -> str:
+    """A reference's text; with `first_item_without_prefix`, the reference is a JSON array of text
+    and the value is its first item that does not start with that prefix (LiteLLM's request tags
+    without its `User-Agent: …` tags), NULL when none."""
+    if isinstance(entry, str):
+        return _text(entry, record, params)
+    value = _text(entry["from"], record, params)
+    if "first_item_without_prefix" not in entry:
+        return value
+    prefix = _param(params, str(entry["first_item_without_prefix"]))
+    items = f"json_extract_string({value}, '$[*]')"
+    return (f"(case when json_valid({value}) and json_type({value}::json) = 'ARRAY' then"
+            f" list_filter({items}, lambda item: not starts_with(item, {prefix}))[1] end)")
 
 
 def _timestamp(text: str, epoch: str | None) -> str:
@@ -299,7 +320,13 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
                 raise ConfigError(f"{where}: a case tests one of equals, in (a list), class_in (a list), matches"
                                   f" or present; got {', '.join(tests)}.")
             reference(arm["from"], field=field_name)
-    for ref in ([spec["from"]] if "from" in spec else []) + spec.get("first_of", []) + spec.get("duration_ms", []):
+    for entry in spec.get("first_of", []):
+        if isinstance(entry, dict) and (set(entry) - {"from", "first_item_without_prefix"} or "from" not in entry):
+            raise ConfigError(f"{where}: an entry of first_of is a reference, or {{from, first_item_without_prefix}};"
+                              f" got {entry!r}.")
+    if "first_item_without_prefix" in spec and "from" not in spec:
+        raise ConfigError(f"{where}: first_item_without_prefix goes with from (a JSON array of text).")
+    for ref in ([spec["from"]] if "from" in spec else []) + [_ref_of(e) for e in spec.get("first_of", [])] + spec.get("duration_ms", []):
         reference(ref, field=field_name)
     if "epoch" in spec and spec["epoch"] not in _EPOCH_PER_SECOND:
         raise ConfigError(f"{where}: epoch {spec['epoch']!r} is not a unit.", hint="Use s, ms, us or ns.")

@@ -113,6 +113,9 @@ fields:
     ("fields: {request_id: id, timestamp: t, route: r, model: m, latency_ms: l,"
      " status: {case: [{from: e, equals: x, present: true, value: error}]}}",
      "got equals, present"),
+    ("fields: {request_id: id, timestamp: t, model: m, status: s, latency_ms: l,"
+     " route: {first_of: [{from: tags, skip: x}, r]}}",
+     "field route: an entry of first_of is a reference, or {from, first_item_without_prefix}"),
 ])
 def test_mapping_errors_name_the_field(text, message):
     import yaml

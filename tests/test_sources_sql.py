@@ -36,22 +36,37 @@ def spendlogs(postgres):
     return postgres
 
 
+# What LiteLLM writes (shapes read off its own payload builder, get_logging_payload in litellm
+# 1.110.2): the proxy tags every call with the client's `User-Agent: …`, a failure carries 0 tokens
+# and metadata.error_information {error_code, error_class, …}, and the metadata counts retries and
+# fallbacks.
+FAILURES = [("429", "RateLimitError", "rate_limited"), ("408", "Timeout", "timeout"), ("500", "InternalServerError", "error"),
+            ("", "RateLimitError", "rate_limited"), ("504", "APIError", "timeout"), (None, "APIConnectionError", "error")]
+
+
 def _rows(n: int, seed: int, start: datetime, prefix: str = "r") -> list[dict]:
     rng = random.Random(seed)
     rows = []
     for i in range(n):
         begin = start + timedelta(milliseconds=rng.randrange(0, 3_600_000))
-        failed = rng.random() < 0.1
-        code = rng.choice(["429", "408", "500"]) if failed else None
+        failed = rng.random() < 0.15
+        code, error_class, _ = rng.choice(FAILURES) if failed else (None, None, None)
+        agent = rng.choice(["User-Agent: OpenAI/Python 1.57.0", "User-Agent: curl/8.5.0", None])
+        tags = ([agent] if agent else []) + ([rng.choice(["extract", "chat"])] if rng.random() < 0.7 else [])
+        identity = {"user_api_key_alias": rng.choice(["support-bot", None]), "user_api_key_team_alias": rng.choice(["Support", "Sales"]),
+                    "attempted_retries": rng.choice([0, 0, 1, 2]), "attempted_fallbacks": rng.choice([0, 0, 0, 1])}
+        metadata = identity | ({"status": "failure", "error_information": {
+            "error_code": code, "error_class": error_class, "llm_provider": "openai", "error_message": "litellm." + str(error_class)}}
+            if failed else {})
         rows.append({
-            "request_id": f"{prefix}{i:05d}", "call_type": "acompletion", "spend": round(rng.uniform(0, 0.02), 6),
-            "prompt_tokens": rng.randrange(10, 4000), "completion_tokens": rng.randrange(0, 900), "startTime": begin,
-            "endTime": begin + timedelta(milliseconds=rng.randrange(80, 20_000)),
+            "request_id": f"{prefix}{i:05d}", "call_type": "acompletion", "spend": 0.0 if failed else round(rng.uniform(0, 0.02), 6),
+            "prompt_tokens": 0 if failed else rng.randrange(10, 4000), "completion_tokens": 0 if failed else rng.randrange(0, 900),
+            "startTime": begin, "endTime": begin + timedelta(milliseconds=rng.randrange(80, 20_000)),
             "completionStartTime": None if failed else begin + timedelta(milliseconds=rng.randrange(20, 80)),
             "model": rng.choice(["gpt-4o-mini", "claude-3-5-haiku-20241022"]), "custom_llm_provider": "openai",
-            "metadata": json.dumps({"error_information": {"error_code": code, "error_class": "Timeout" if code == "408" else "APIError"}}
-                                   if failed else {"user_api_key_alias": "support-bot"}),
-            "request_tags": json.dumps([rng.choice(["extract", "chat"])] if rng.random() < 0.8 else []),
+            "user": rng.choice(["", "u-1", "u-2"]), "end_user": rng.choice(["", "customer-9"]),
+            "organization_id": rng.choice([None, "org-1"]),
+            "metadata": json.dumps(metadata), "request_tags": json.dumps(tags),
             "team_id": rng.choice(["team-a", "team-b", None]), "session_id": rng.choice([None, f"s{i // 2}"]),
             "status": "failure" if failed else "success",
             "messages": json.dumps([{"role": "user", "content": "mail me at jane@example.com"}]),
@@ -68,13 +83,16 @@ def _insert(server: Postgres, rows: list[dict]) -> None:
 
 
 def _expected(row: dict) -> tuple:
-    code = json.loads(row["metadata"]).get("error_information", {}).get("error_code")
-    status = "ok" if row["status"] == "success" else {"429": "rate_limited", "408": "timeout"}.get(code, "error")
-    tags = json.loads(row["request_tags"])
+    metadata = json.loads(row["metadata"])
+    failure = metadata.get("error_information")
+    status = "ok" if row["status"] == "success" else next(s for c, k, s in FAILURES if (c, k) == (
+        failure["error_code"], failure["error_class"]))
+    tags = [t for t in json.loads(row["request_tags"]) if not t.startswith("User-Agent:")]
     return (row["request_id"], row["startTime"], (row["endTime"] - row["startTime"]) / timedelta(milliseconds=1),
-            tags[0] if tags else ("support-bot" if status == "ok" else "acompletion"), row["model"], status,
+            tags[0] if tags else (metadata["user_api_key_alias"] or row["call_type"]), row["model"], status,
             row["prompt_tokens"], row["completion_tokens"], Decimal(str(row["spend"])), row["team_id"],
-            row["session_id"] or row["request_id"])
+            row["session_id"] or row["request_id"], metadata["attempted_retries"], metadata["attempted_fallbacks"] > 0,
+            row["user"] or None, row["end_user"] or None, metadata["user_api_key_team_alias"], row["organization_id"])  # LiteLLM writes "" for none
 
 
 def _stored(path) -> list[tuple]:
@@ -82,7 +100,9 @@ def _stored(path) -> list[tuple]:
     try:
         return con.execute(
             "select request_id, (started_at at time zone 'UTC'), latency_ms, route, model, status, input_tokens,"
-            " output_tokens, cost_usd, tenant, task_id from requests order by request_id").fetchall()
+            " output_tokens, cost_usd, tenant, task_id, retries, fallback, attributes->>'user', attributes->>'end_user',"
+            " attributes->>'metadata.user_api_key_team_alias', attributes->>'organization_id'"
+            " from requests order by request_id").fetchall()
     finally:
         con.close()
 
@@ -260,3 +280,24 @@ def test_a_table_source_needs_a_key_apart_from_its_watermark():
         sql_source.table_source("postgresql+psycopg://app:hunter2@db/llm", mapping.load("litellm"), table="calls",
                                 watermark="created_at", key="created_at")
     assert "both 'created_at'" in str(error.value) and "hunter2" not in str(error.value)
+
+
+def test_litellm_rates_and_tokens_per_request_come_out_right_without_a_mapping(spendlogs, tmp_path):
+    """Failed calls carry 0 tokens and the proxy's User-Agent tags: neither may bend a number."""
+    rows = _rows(600, seed=11, start=T0)
+    _insert(spendlogs, rows)
+    settings = _settings(tmp_path)
+    pipeline.ingest_sources(settings, [spendlogs.url])
+    pipeline.compute_metrics(settings)
+    con = db.connect(settings.db, read_only=True)
+    got = dict(((metric, (value, n))) for metric, value, n in con.execute(
+        "select metric, value, sample_size from metrics where grain = 'day' and dimension = 'all'").fetchall())
+    routes = {r for (r,) in con.execute("select distinct route from requests").fetchall()}
+    con.close()
+    expected = [_expected(r) for r in rows]
+    assert not any(route.startswith("User-Agent") for route in routes)
+    for metric, status in (("rate_limit_rate", "rate_limited"), ("timeout_rate", "timeout")):
+        assert got[metric] == (sum(e[5] == status for e in expected) / len(rows), len(rows))
+    ok = [r for r, e in zip(rows, expected) if e[5] == "ok"]
+    assert got["tokens_per_request"] == (sum(r["prompt_tokens"] + r["completion_tokens"] for r in ok) / len(ok), len(ok))
+    assert got["fallback_rate"][0] == sum(e[12] for e in expected) / len(rows)

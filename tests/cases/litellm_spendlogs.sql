@@ -1,5 +1,6 @@
--- LiteLLM_SpendLogs as LiteLLM's Prisma schema creates it (schema.prisma, model LiteLLM_SpendLogs):
--- quoted camelCase times, JSONB metadata and tags, request_id as the primary key.
+-- LiteLLM_SpendLogs as LiteLLM's Prisma schema creates it (litellm 1.110.2, proxy/schema.prisma,
+-- model LiteLLM_SpendLogs; every column of it): quoted camelCase times, JSONB metadata and tags,
+-- request_id as the primary key.
 CREATE TABLE "LiteLLM_SpendLogs" (
     "request_id" TEXT NOT NULL,
     "call_type" TEXT NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE "LiteLLM_SpendLogs" (
     "completion_tokens" INTEGER NOT NULL DEFAULT 0,
     "startTime" TIMESTAMP(3) NOT NULL,
     "endTime" TIMESTAMP(3) NOT NULL,
+    "request_duration_ms" INTEGER,
     "completionStartTime" TIMESTAMP(3),
     "model" TEXT NOT NULL DEFAULT '',
     "model_id" TEXT DEFAULT '',
@@ -22,6 +24,7 @@ CREATE TABLE "LiteLLM_SpendLogs" (
     "cache_key" TEXT DEFAULT '',
     "request_tags" JSONB DEFAULT '[]',
     "team_id" TEXT,
+    "organization_id" TEXT,
     "end_user" TEXT,
     "requester_ip_address" TEXT,
     "messages" JSONB DEFAULT '{}',
@@ -29,7 +32,12 @@ CREATE TABLE "LiteLLM_SpendLogs" (
     "session_id" TEXT,
     "status" TEXT,
     "mcp_namespaced_tool_name" TEXT,
+    "billing_agent_id" TEXT,
+    "agent_id" TEXT,
     "proxy_server_request" JSONB DEFAULT '{}',
+    "litellm_call_id" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "LiteLLM_SpendLogs_pkey" PRIMARY KEY ("request_id")
 );
 CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs"("startTime");
