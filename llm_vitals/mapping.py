@@ -158,6 +158,23 @@ def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
     return list(dict.fromkeys(reference(ref, field=ref)[0] for ref in refs))
 
 
+def required_keys(mapping: Mapping, *, free_text: bool = False) -> list[list[str]]:
+    """The top-level keys a JSON Lines file must have somewhere for the mapping to read it, as
+    groups of which one is enough: a field's `from` and `duration_ms` keys alone, its `first_of`
+    alternatives together. Case arms and kept attributes may be absent (they test presence)."""
+    groups: list[list[str]] = []
+    for name, spec in mapping.fields.items():
+        if name in _FREE_TEXT and not free_text:
+            continue
+        spec = spec if isinstance(spec, dict) else {"from": spec}
+        refs = [[spec["from"]]] if "from" in spec else []
+        refs += [[ref] for ref in spec.get("duration_ms", [])]
+        if "first_of" in spec:
+            refs.append([_ref_of(entry) for entry in spec["first_of"]])
+        groups += [list(dict.fromkeys(reference(ref, field=ref)[0] for ref in group)) for group in refs]
+    return list({tuple(group): group for group in groups}.values())
+
+
 def attribute_name(ref: str) -> str:
     """The key a kept attribute gets: the quoted key of a last ["dotted.key"] step, else the reference."""
     last = re.search(r'\["([^"\\]+)"\]$', ref)

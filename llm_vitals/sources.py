@@ -11,6 +11,7 @@ from functools import partial
 import duckdb
 
 from llm_vitals import db, ingest, mapping, sqlfiles
+from llm_vitals.errors import SourceError
 
 OTEL_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -21,7 +22,8 @@ def mapped_files(sources: list[str], spec: mapping.Mapping, *, max_line_bytes: i
     out = []
     for found in ingest.discover(sources):
         columns = {name: "VARCHAR" for name in found.facts.csv_columns}
-        prepare = partial(_prepare_file, kind=found.kind, columns=columns, max_line_bytes=max_line_bytes)
+        prepare = partial(_prepare_file, kind=found.kind, columns=columns, max_line_bytes=max_line_bytes,
+                          mapping_name=spec.name, keys=mapping.required_keys(spec, free_text=store_free_text))
         lines = mapped_lines(spec, records="source_records", record_is_line=found.kind == "jsonl",
                              store_free_text=store_free_text)
         out.append(replace(found, kind="mapped", prepare=prepare, mapped=lines))
@@ -55,11 +57,16 @@ def mapped_lines(spec: mapping.Mapping, *, records: str, record_is_line: bool, s
 
 
 def _prepare_file(con: duckdb.DuckDBPyConnection, path: str, compression: str, *, kind: str, columns: dict[str, str],
-                  max_line_bytes: int) -> None:
+                  max_line_bytes: int, mapping_name: str, keys: list[list[str]]) -> None:
     values = {"path": path, "max_line_bytes": max_line_bytes, "compression": compression}
     if kind == "jsonl":
         statement = sqlfiles.load("source_jsonl_records").replace("/* source_lines */", sqlfiles.load("ingest_lines_jsonl"))
         con.execute(statement, sqlfiles.parameters_for(statement, values))
+        present = db.fetch(con, "source_jsonl_keys")[0][0]
+        missing = [" or ".join(group) for group in keys if present is not None and not set(group) & set(present)]
+        if missing:  # as a CSV without the column: a misspelled key would otherwise reject every line
+            raise SourceError(f"Mapping {mapping_name} reads key(s) {', '.join(missing)}, which no line of {path} has.",
+                              hint="Check the mapping's keys against the file's lines (a misspelling rejects every line).")
     else:  # CSV: one text column per header name
         db.run(con, "source_csv_records", columns=columns, **values)
 

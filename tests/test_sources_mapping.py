@@ -143,3 +143,20 @@ def test_a_mapping_that_names_a_missing_column_says_which(tmp_path, capsys):
     con = db.connect(tmp_path / "m.duckdb", read_only=True)
     assert con.execute("select count(*) from requests").fetchall() == [(0,)]  # nothing of the batch stored
     con.close()
+
+
+def test_a_jsonl_mapping_key_that_no_line_has_is_named_not_every_line_rejected(tmp_path, capsys):
+    (tmp_path / "m.yaml").write_text("fields: {request_id: reqest_id, timestamp: begin, latency_ms: took, route: feature,"
+                                     " model: engine, status: {const: ok}}\n")
+    lines = [{"request_id": f"x{i}", "begin": "2026-10-05T10:00:00Z", "took": 12, "feature": "search", "engine": "m"} for i in range(5)]
+    (tmp_path / "calls.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert main(["ingest", str(tmp_path / "calls.jsonl"), "--mapping", str(tmp_path / "m.yaml"),
+                 "--db", str(tmp_path / "m.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert f"Mapping {tmp_path / 'm.yaml'} reads key(s) reqest_id, which no line of" in err and "Traceback" not in err
+    # fixed; a first_of alternative that no line has is fine while another one is there
+    (tmp_path / "m.yaml").write_text((tmp_path / "m.yaml").read_text().replace("reqest_id", "request_id")
+                                     .replace("model: engine", "model: {first_of: [served_model, engine]}"))
+    assert main(["ingest", str(tmp_path / "calls.jsonl"), "--mapping", str(tmp_path / "m.yaml"),
+                 "--db", str(tmp_path / "m.duckdb")]) == 0
+    assert "accepted               5" in capsys.readouterr().out
