@@ -42,7 +42,7 @@ _STEP = re.compile(r'\.([A-Za-z_][A-Za-z0-9_$-]*)|\[(\d+)\]|\["([^"\\]+)"\]')
 _EPOCH_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _FREE_TEXT = ("prompt", "response", "messages")
 _SPEC_KEYS = {"from", "first_of", "const", "duration_ms", "case", "else", "map", "default", "scale", "epoch",
-              "first_item_without_prefix"}
+              "first_item_without_prefix", "key_of", "length_of", "origin", "timezone"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,8 @@ def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
             continue
         spec = spec if isinstance(spec, dict) else {"from": spec}
         refs += ([spec["from"]] if "from" in spec else []) + [_ref_of(entry) for entry in spec.get("first_of", [])]
-        refs += list(spec.get("duration_ms", []))
+        refs += list(spec.get("duration_ms", [])) + list(spec.get("key_of", []))
+        refs += [spec["length_of"]] if "length_of" in spec else []
         refs += [arm["from"] for arm in spec.get("case", [])]
     return list(dict.fromkeys(reference(ref, field=ref)[0] for ref in refs))
 
@@ -168,7 +169,8 @@ def required_keys(mapping: Mapping, *, free_text: bool = False) -> list[list[str
             continue
         spec = spec if isinstance(spec, dict) else {"from": spec}
         refs = [[spec["from"]]] if "from" in spec else []
-        refs += [[ref] for ref in spec.get("duration_ms", [])]
+        refs += [[ref] for ref in [*spec.get("duration_ms", []), *spec.get("key_of", [])]]
+        refs += [[spec["length_of"]]] if "length_of" in spec else []
         if "first_of" in spec:
             refs.append([_ref_of(entry) for entry in spec["first_of"]])
         groups += [list(dict.fromkeys(reference(ref, field=ref)[0] for ref in group)) for group in refs]
@@ -214,8 +216,15 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
             value = f"(epoch_ns(try_cast({end} as timestamptz)) - epoch_ns(try_cast({start} as timestamptz))) / 1e6"
         # DuckDB prints a double in its shortest form that reads back to the same double
         return f"{_scaled(f'({value})::double', spec, params)}::varchar"
+    if "key_of" in spec:  # a key the source lacks: the same named values always give the same key
+        texts = ", ".join(f"{_text(ref, record, params)}::varchar" for ref in spec["key_of"])
+        return f"('k' || md5(to_json([{texts}])::varchar))"
     if "case" in spec:
         value = _case(spec, record, params)
+    elif "length_of" in spec:  # a JSON array's length; anything else stays as written, for the contract to judge
+        array = _text(spec["length_of"], record, params)
+        value = (f"(case when json_valid({array}) and json_type({array}::json) = 'ARRAY'"
+                 f" then json_array_length({array}::json)::varchar else {array} end)")
     elif "first_of" in spec:
         value = "coalesce(" + ", ".join(_entry(entry, record, params) for entry in spec["first_of"]) + ")"
     else:
@@ -227,7 +236,7 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
     if "default" in spec:
         value = f"coalesce({value}, {_param(params, str(spec['default']))})"
     if kind == "timestamp":
-        return _timestamp(value, spec.get("epoch"))
+        return _timestamp(value, spec, params)
     if "scale" in spec:  # a value that is not a number stays as it was, for the contract check to name
         value = f"coalesce({_scaled(f'try_cast({value} as double)', spec, params)}::varchar, {value})"
     return value
@@ -252,12 +261,23 @@ def _entry(entry: str | dict, record: str | None, params: list) -> str:
             f" list_filter({items}, lambda item: not starts_with(item, {prefix}))[1] end)")
 
 
-def _timestamp(text: str, epoch: str | None) -> str:
-    """RFC 3339 in UTC from timestamp text (no offset: UTC) or epoch numbers; unreadable: the text."""
+def _timestamp(text: str, spec: dict, params: list) -> str:
+    """RFC 3339 in UTC from timestamp text or epoch numbers; what does not read stays as written, for
+    the contract to reject. Text without an offset is read in the mapping's `timezone` when it
+    states one, and otherwise passes through, so it is rejected as a contract file's would be.
+    Epoch numbers count from 1970, or from the mapping's `origin` (a trace's start)."""
+    epoch = spec.get("epoch")
     if epoch:
-        instant = f"make_timestamp((try_cast({text} as hugeint) * 1000000 // {_EPOCH_PER_SECOND[epoch]})::bigint)::timestamptz"
+        origin = f"epoch_us({_param(params, str(spec['origin']))}::timestamptz)" if "origin" in spec else "0"
+        instant = (f"make_timestamp(({origin} + try_cast({text} as hugeint) * 1000000 // {_EPOCH_PER_SECOND[epoch]})"
+                   f"::bigint)::timestamptz")
+    elif "timezone" in spec:
+        has_offset = f"regexp_matches({text}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$')"
+        instant = (f"(case when {has_offset} then try_cast({text} as timestamptz)"
+                   f" else timezone({_param(params, str(spec['timezone']))}, try_cast({text} as timestamp)) end)")
     else:
-        instant = f"try_cast({text} as timestamptz)"
+        has_offset = f"regexp_matches({text}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$')"
+        instant = f"(case when {has_offset} then try_cast({text} as timestamptz) end)"
     return f"coalesce(strftime({instant} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'), {text})"
 
 
@@ -322,9 +342,16 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
     if unknown:
         raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)}.",
                           hint="Options: " + ", ".join(sorted(_SPEC_KEYS)) + ".")
-    sources = [key for key in ("from", "first_of", "const", "duration_ms", "case") if key in spec]
+    sources = [key for key in ("from", "first_of", "const", "duration_ms", "case", "key_of", "length_of") if key in spec]
     if len(sources) != 1:
-        raise ConfigError(f"{where}: give exactly one of from, first_of, const, duration_ms, case.")
+        raise ConfigError(f"{where}: give exactly one of from, first_of, const, duration_ms, case, key_of, length_of.")
+    if "key_of" in spec and (not isinstance(spec["key_of"], list) or not spec["key_of"]):
+        raise ConfigError(f"{where}: key_of takes a list of the columns or paths whose values make the key.")
+    if "origin" in spec and "epoch" not in spec:
+        raise ConfigError(f"{where}: origin goes with epoch (numbers counted from it).")
+    for option, value in (("origin", spec.get("origin")), ("timezone", spec.get("timezone"))):
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{where}: {option} must be text, got {value!r}.")
     if "duration_ms" in spec and (not isinstance(spec["duration_ms"], list) or len(spec["duration_ms"]) != 2):
         raise ConfigError(f"{where}: duration_ms takes [start, end].")
     if "case" in spec:
@@ -343,7 +370,9 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
                               f" got {entry!r}.")
     if "first_item_without_prefix" in spec and "from" not in spec:
         raise ConfigError(f"{where}: first_item_without_prefix goes with from (a JSON array of text).")
-    for ref in ([spec["from"]] if "from" in spec else []) + [_ref_of(e) for e in spec.get("first_of", [])] + spec.get("duration_ms", []):
+    refs = ([spec["from"]] if "from" in spec else []) + [_ref_of(e) for e in spec.get("first_of", [])]
+    refs += spec.get("duration_ms", []) + list(spec.get("key_of", [])) + ([spec["length_of"]] if "length_of" in spec else [])
+    for ref in refs:
         reference(ref, field=field_name)
     if "epoch" in spec and spec["epoch"] not in _EPOCH_PER_SECOND:
         raise ConfigError(f"{where}: epoch {spec['epoch']!r} is not a unit.", hint="Use s, ms, us or ns.")

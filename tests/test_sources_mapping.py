@@ -116,6 +116,10 @@ fields:
     ("fields: {request_id: id, timestamp: t, model: m, status: s, latency_ms: l,"
      " route: {first_of: [{from: tags, skip: x}, r]}}",
      "field route: an entry of first_of is a reference, or {from, first_item_without_prefix}"),
+    ("fields: {request_id: id, route: r, model: m, status: s, latency_ms: l, timestamp: {from: t, origin: '2025-01-01'}}",
+     "field timestamp: origin goes with epoch"),
+    ("fields: {request_id: {key_of: []}, route: r, model: m, status: s, latency_ms: l, timestamp: t}",
+     "field request_id: key_of takes a list"),
 ])
 def test_mapping_errors_name_the_field(text, message):
     import yaml
@@ -160,3 +164,34 @@ def test_a_jsonl_mapping_key_that_no_line_has_is_named_not_every_line_rejected(t
     assert main(["ingest", str(tmp_path / "calls.jsonl"), "--mapping", str(tmp_path / "m.yaml"),
                  "--db", str(tmp_path / "m.duckdb")]) == 0
     assert "accepted               5" in capsys.readouterr().out
+
+def test_naive_timestamps_are_rejected_unless_the_mapping_states_their_zone(tmp_path):
+    """The same rule as a contract file's: text without an offset is not a time until its zone is
+    known; `timezone:` states it. Built keys, array lengths and epochs from an origin, too."""
+    (tmp_path / "calls.jsonl").write_text(
+        '{"at": "2026-10-05 10:00:00", "docs": [1, 2, 3], "t": "90", "who": "a"}\n'
+        '{"at": "2026-10-05T10:00:00+02:00", "docs": [], "t": "91", "who": "b"}\n')
+    base = ("route: {const: r}\nmodel: {const: m}\nstatus: {const: ok}\nlatency_ms: {const: 1}\n"
+            "request_id: {key_of: [at, who]}\nretrieved_docs: {length_of: docs}\nretrieval_used: {const: true}\n")
+    stored = {}
+    for zone in ("", ", timezone: Europe/Paris"):
+        (tmp_path / "m.yaml").write_text("fields:\n  timestamp: {from: at" + zone + "}\n" + "".join(f"  {line}\n" for line in base.splitlines()))
+        settings = Settings(db=tmp_path / f"z{len(zone)}.duckdb", data_docs_dir=None, read_copy=False, mapping=tmp_path / "m.yaml")
+        summary = pipeline.ingest_sources(settings, [str(tmp_path / "calls.jsonl")])
+        con = db.connect(settings.db, read_only=True)
+        stored[zone] = (summary.accepted, con.execute("select started_at::varchar, retrieved_docs from requests order by all").fetchall(),
+                        con.execute("select reason from rejected_records").fetchall())
+        keys = con.execute("select request_id from requests").fetchall()
+        con.close()
+        assert all(key.startswith("k") and len(key) == 33 for (key,) in keys)
+    assert stored[""][0] == 1 and "is not RFC 3339 with a UTC offset" in stored[""][2][0][0]
+    assert stored[""][1] == [("2026-10-05 08:00:00+00", 0)]
+    assert stored[", timezone: Europe/Paris"][1] == [("2026-10-05 08:00:00+00", 0), ("2026-10-05 08:00:00+00", 3)]
+    (tmp_path / "m.yaml").write_text("fields:\n  timestamp: {from: t, epoch: s, origin: '2025-09-10T04:00:00Z'}\n"
+                                     + "".join(f"  {line}\n" for line in base.splitlines()))
+    settings = Settings(db=tmp_path / "o.duckdb", data_docs_dir=None, read_copy=False, mapping=tmp_path / "m.yaml")
+    pipeline.ingest_sources(settings, [str(tmp_path / "calls.jsonl")])
+    con = db.connect(settings.db, read_only=True)
+    assert con.execute("select started_at::varchar from requests order by 1").fetchall() == [
+        ("2025-09-10 04:01:30+00",), ("2025-09-10 04:01:31+00",)]
+    con.close()

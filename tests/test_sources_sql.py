@@ -237,7 +237,7 @@ def test_any_database_sqlalchemy_reaches_is_paged_by_watermark_and_key(tmp_path)
 source: {table: calls, watermark: started, key: id}
 fields:
   request_id: id
-  timestamp: started
+  timestamp: {from: started, timezone: UTC}   # SQLite text without an offset
   latency_ms: {duration_ms: [started, finished]}
   route: route
   model: model
