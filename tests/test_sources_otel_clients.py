@@ -106,6 +106,9 @@ def test_rates_and_token_means_from_real_spans_equal_the_servers_counts(tmp_path
     assert got["error_rate"] == (sum(r["outcome"] != "ok" for r in served.values()) / total, total)
     ok = [r for r in served.values() if r["outcome"] == "ok"]
     assert got["tokens_per_request"] == (sum(r["input"] + r["output"] for r in ok) / len(ok), len(ok))
+    # the loopback models have no known price: every call with tokens is unpriced, and failed
+    # calls (no tokens) have nothing to price
+    assert got["unpriced_rate"] == (1.0, len(ok))
 
 
 def test_message_text_is_kept_only_when_asked_and_then_redacted(tmp_path, spans):
