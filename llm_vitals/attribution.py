@@ -189,7 +189,8 @@ def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[date
     strata = ("route",) if d == "model" else ("route", "model")
     before = [c for c in cells if c.hour < hour]
     before_rate = _weighted(mine, before, strata)
-    if before_rate is None or _worse_p(events, calls, before_rate, before) > alpha:
+    p_before = 1.0 if before_rate is None else _worse_p(events, calls, before_rate, before)
+    if p_before > alpha:
         return None  # no worse than the segment was before it
     share = calls / max(1, calls + sum(c.n for c in others))  # of the calls in the hours it ran
     start, end = run
@@ -208,10 +209,9 @@ def _judge(cells: list[Cell], d: str, v: str, rollout: datetime, run: tuple[date
     if share >= NO_CONTROL_SHARE:
         if not begins_with_it or confined:
             return None  # the excess did not start with it, or ended while it still ran
-        p = _worse_p(events, calls, before_rate, before)
-        if p > alpha ** 2:
+        if p_before > alpha ** 2:
             return None  # without a control, before-and-after must carry the case alone: much stronger evidence
-        return _Candidate(d, v, rollout, Evidence(events / calls, calls, None, 0, before_rate, p),
+        return _Candidate(d, v, rollout, Evidence(events / calls, calls, None, 0, before_rate, p_before),
                           caveat=f"it carries {share:.0%} of the calls in the hours it ran, so nothing ran beside it to compare")
     control_calls = sum(c.n for c in others)
     control_rate = _weighted(mine, others, strata)
@@ -252,10 +252,9 @@ def _nested(found: list[_Candidate], cells: list[Cell], alpha: float, min_calls:
             with_it = [x for x in mine if x.values.get(later.dimension) == later.value]
             n_out, k_out = sum(x.n for x in without), sum(x.k for x in without)
             n_in, k_in = sum(x.n for x in with_it), sum(x.k for x in with_it)
-            if n_out >= min_calls and n_in and c.evidence.before_rate is not None \
-                    and not _significant(k_out, n_out, c.evidence.before_rate, alpha) \
-                    and binomial_cdf(k_out, n_out, k_in / n_in) <= 0.01:
-                innocent = True
+            innocent = innocent or (n_out >= min_calls and n_in > 0
+                                    and not _significant(k_out, n_out, c.evidence.before_rate, alpha)
+                                    and binomial_cdf(k_out, n_out, k_in / n_in) <= 0.01)
         if not innocent:
             kept.append(c)
     return kept

@@ -151,11 +151,8 @@ def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
     for name, spec in mapping.fields.items():
         if name in _FREE_TEXT and not free_text:
             continue
-        spec = spec if isinstance(spec, dict) else {"from": spec}
-        refs += ([spec["from"]] if "from" in spec else []) + [_ref_of(entry) for entry in spec.get("first_of", [])]
-        refs += list(spec.get("duration_ms", [])) + list(spec.get("key_of", []))
-        refs += [spec["length_of"]] if "length_of" in spec else []
-        refs += [arm["from"] for arm in spec.get("case", [])]
+        groups, tested = _spec_refs(spec)
+        refs += [ref for group in groups for ref in group] + tested
     return list(dict.fromkeys(reference(ref, field=ref)[0] for ref in refs))
 
 
@@ -167,14 +164,20 @@ def required_keys(mapping: Mapping, *, free_text: bool = False) -> list[list[str
     for name, spec in mapping.fields.items():
         if name in _FREE_TEXT and not free_text:
             continue
-        spec = spec if isinstance(spec, dict) else {"from": spec}
-        refs = [[spec["from"]]] if "from" in spec else []
-        refs += [[ref] for ref in [*spec.get("duration_ms", []), *spec.get("key_of", [])]]
-        refs += [[spec["length_of"]]] if "length_of" in spec else []
-        if "first_of" in spec:
-            refs.append([_ref_of(entry) for entry in spec["first_of"]])
-        groups += [list(dict.fromkeys(reference(ref, field=ref)[0] for ref in group)) for group in refs]
+        groups += [list(dict.fromkeys(reference(ref, field=ref)[0] for ref in group)) for group in _spec_refs(spec)[0]]
     return list({tuple(group): group for group in groups}.values())
+
+
+def _spec_refs(spec: Any) -> tuple[list[list[str]], list[str]]:
+    """What a field's spec reads: the references it needs, as groups of which one is enough (a
+    `first_of` is one group), and the references its case arms only test."""
+    spec = spec if isinstance(spec, dict) else {"from": spec}
+    groups = [[spec["from"]]] if "from" in spec else []
+    groups += [[ref] for ref in [*spec.get("duration_ms", []), *spec.get("key_of", [])]]
+    groups += [[spec["length_of"]]] if "length_of" in spec else []
+    if spec.get("first_of"):
+        groups.append([_ref_of(entry) for entry in spec["first_of"]])
+    return groups, [arm["from"] for arm in spec.get("case", [])]
 
 
 def attribute_name(ref: str) -> str:
@@ -223,8 +226,7 @@ def _field(field_name: str, spec: Any, record: str | None, params: list) -> str:
         value = _case(spec, record, params)
     elif "length_of" in spec:  # a JSON array's length; anything else stays as written, for the contract to judge
         array = _text(spec["length_of"], record, params)
-        value = (f"(case when json_valid({array}) and json_type({array}::json) = 'ARRAY'"
-                 f" then json_array_length({array}::json)::varchar else {array} end)")
+        value = f"(case when {_is_array(array)} then json_array_length({array}::json)::varchar else {array} end)"
     elif "first_of" in spec:
         value = "coalesce(" + ", ".join(_entry(entry, record, params) for entry in spec["first_of"]) + ")"
     else:
@@ -257,8 +259,11 @@ def _entry(entry: str | dict, record: str | None, params: list) -> str:
         return value
     prefix = _param(params, str(entry["first_item_without_prefix"]))
     items = f"json_extract_string({value}, '$[*]')"
-    return (f"(case when json_valid({value}) and json_type({value}::json) = 'ARRAY' then"
-            f" list_filter({items}, lambda item: not starts_with(item, {prefix}))[1] end)")
+    return f"(case when {_is_array(value)} then list_filter({items}, lambda item: not starts_with(item, {prefix}))[1] end)"
+
+
+def _is_array(text: str) -> str:
+    return f"(json_valid({text}) and json_type({text}::json) = 'ARRAY')"
 
 
 def _timestamp(text: str, spec: dict, params: list) -> str:
@@ -271,13 +276,11 @@ def _timestamp(text: str, spec: dict, params: list) -> str:
         origin = f"epoch_us({_param(params, str(spec['origin']))}::timestamptz)" if "origin" in spec else "0"
         instant = (f"make_timestamp(({origin} + try_cast({text} as hugeint) * 1000000 // {_EPOCH_PER_SECOND[epoch]})"
                    f"::bigint)::timestamptz")
-    elif "timezone" in spec:
-        has_offset = f"regexp_matches({text}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$')"
-        instant = (f"(case when {has_offset} then try_cast({text} as timestamptz)"
-                   f" else timezone({_param(params, str(spec['timezone']))}, try_cast({text} as timestamp)) end)")
     else:
-        has_offset = f"regexp_matches({text}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$')"
-        instant = f"(case when {has_offset} then try_cast({text} as timestamptz) end)"
+        naive = (f"timezone({_param(params, str(spec['timezone']))}, try_cast({text} as timestamp))"
+                 if "timezone" in spec else "null")
+        instant = (f"(case when regexp_matches({text}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$')"
+                   f" then try_cast({text} as timestamptz) else {naive} end)")
     return f"coalesce(strftime({instant} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'), {text})"
 
 
@@ -370,9 +373,7 @@ def _check_spec(name: str, field_name: str, spec: Any) -> None:
                               f" got {entry!r}.")
     if "first_item_without_prefix" in spec and "from" not in spec:
         raise ConfigError(f"{where}: first_item_without_prefix goes with from (a JSON array of text).")
-    refs = ([spec["from"]] if "from" in spec else []) + [_ref_of(e) for e in spec.get("first_of", [])]
-    refs += spec.get("duration_ms", []) + list(spec.get("key_of", [])) + ([spec["length_of"]] if "length_of" in spec else [])
-    for ref in refs:
+    for ref in (ref for group in _spec_refs(spec)[0] for ref in group):
         reference(ref, field=field_name)
     if "epoch" in spec and spec["epoch"] not in _EPOCH_PER_SECOND:
         raise ConfigError(f"{where}: epoch {spec['epoch']!r} is not a unit.", hint="Use s, ms, us or ns.")
