@@ -27,7 +27,7 @@ record the mapping cannot fill is rejected with the contract field it lacks.
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -132,8 +132,29 @@ def projection(mapping: Mapping, *, record: str | None = None, free_text: bool =
     source, so a value that does not convert is rejected naming the field and the value as the
     mapping read it, instead of the mapping dropping it. Free text is read only when `free_text`;
     the ingest then redacts it."""
-    params: list[object] = []
+    # built twice: the first pass learns every JSON path each column is read at, the second reads
+    # them all in one extraction per column (see _Params)
+    learning = _Params()
+    _build(mapping, record, free_text, learning)
+    params = _Params(learning.seen)
+    return replace(_build(mapping, record, free_text, params),
+                   params={f"map_{number}": value for number, value in enumerate(params, start=1)})
 
+
+class _Params(list):
+    """A projection's bound values ($map_1, …), and the JSON paths it reads in each column. With
+    `paths` known, every reference into a column is one item of the same extraction of all its
+    paths, json_extract_string(column, [paths])[i]: identical expressions, which DuckDB computes
+    once, so a JSON column (LiteLLM's metadata, a JSON line) is parsed once per row, not once per
+    path."""
+
+    def __init__(self, paths: dict[str, list[str]] | None = None):
+        super().__init__()
+        self.paths = paths
+        self.seen: dict[str, list[str]] = {}
+
+
+def _build(mapping: Mapping, record: str | None, free_text: bool, params: _Params) -> Projection:
     def text(name: str) -> str:
         return f"{_field(name, mapping.fields[name], record, params) if name in mapping.fields else 'null'}::varchar"
 
@@ -142,7 +163,7 @@ def projection(mapping: Mapping, *, record: str | None = None, free_text: bool =
     kept = [f"{_quote_literal(attribute_name(ref))}, {_text(ref, record, params)}" for ref in mapping.attributes]
     extra = f"json_object({', '.join(kept)})" if kept else "null::json"
     price_keys = {name: text(name) for name in ("provider", "model", "timestamp", "cost_usd")}
-    return Projection(fields, free, extra, price_keys, {f"map_{number}": value for number, value in enumerate(params, start=1)})
+    return Projection(fields, free, extra, price_keys, {})
 
 
 def source_columns(mapping: Mapping, *, free_text: bool = False) -> list[str]:
@@ -258,8 +279,9 @@ def _entry(entry: str | dict, record: str | None, params: list) -> str:
     if "first_item_without_prefix" not in entry:
         return value
     prefix = _param(params, str(entry["first_item_without_prefix"]))
-    items = f"json_extract_string({value}, '$[*]')"
-    return f"(case when {_is_array(value)} then list_filter({items}, lambda item: not starts_with(item, {prefix}))[1] end)"
+    # one parse: try() gives NULL for text that is not JSON; a JSON value that is not an array has no items
+    items = f"try(json_extract_string({value}, '$[*]'))"
+    return f"list_filter({items}, lambda item: not starts_with(item, {prefix}))[1]"
 
 
 def _is_array(text: str) -> str:
@@ -311,11 +333,19 @@ def _text(ref: str, record: str | None, params: list) -> str:
     """The referenced value as text, NULL when absent; a JSON object or array as its JSON text."""
     column, path = reference(ref, field=ref)
     if record is not None:  # every reference is a path into the one JSON record column
-        json_path = _param(params, "$." + column + (path[1:] if path else ""))
-        return f"json_extract_string({quote_ident(record)}, {json_path})"
-    if path is None:
+        source, key, path = quote_ident(record), record, "$." + column + (path[1:] if path else "")
+    elif path is None:
         return f"{quote_ident(column)}::varchar"
-    return f"json_extract_string({quote_ident(column)}::varchar, {_param(params, path)})"
+    else:
+        source, key = f"{quote_ident(column)}::varchar", column
+    if isinstance(params, _Params):
+        known = params.seen.setdefault(key, [])
+        if path not in known:
+            known.append(path)
+        if params.paths and path in params.paths.get(key, []):
+            paths = params.paths[key]
+            return f"json_extract_string({source}, {_param(params, paths)}::varchar[])[{paths.index(path) + 1}]"
+    return f"json_extract_string({source}, {_param(params, path)})"
 
 
 def _scaled(value: str, spec: dict, params: list) -> str:
