@@ -14,7 +14,8 @@ def weekly_digest(week: str | None = None, db: str | None = None) -> str:
     settings = Settings(**({"db": db} if db else {}))
     week_name, chart = build_digest(settings, week)
     tenants = settings.slack_channels_by_tenant.items() if settings.slack_configured else []
-    tenant_charts = [(tenant, *build_tenant_digest(settings, tenant, channel, week)) for tenant, channel in tenants]
+    built = [(tenant, build_tenant_digest(settings, tenant, channel, week)) for tenant, channel in tenants]
+    tenant_charts = [(tenant, *result) for tenant, result in built if result is not None]
     if settings.slack_configured:
         send_alerts(settings)
         upload_file(settings, chart, *chart_file(week_name))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from llm_vitals import pipeline, report
+from llm_vitals import db, pipeline, report
 from llm_vitals.errors import VitalsError
 from llm_vitals.settings import Settings
 
@@ -28,9 +28,16 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"Setting {where} (LLM_VITALS_{where.upper()}) is invalid: {problem['msg']}.")
     except VitalsError as exc:
         _fail(str(exc))
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:
-        _fail("Interrupted; the running batch was rolled back.")
+        _fail("Interrupted; nothing half-done is kept (a running batch is rolled back).")
+        return 130
     except Exception as exc:  # the outermost boundary: one clear line, never a bare stack trace
+        if db.interrupted(exc):  # DuckDB turns Ctrl-C inside a statement into its own error
+            _fail("Interrupted; nothing half-done is kept (a running batch is rolled back).")
+            return 130
         if os.environ.get("LLM_VITALS_DEBUG"):
             raise
         _fail(f"Unexpected {type(exc).__name__}: {exc}. Set LLM_VITALS_DEBUG=1 for the full trace and report it.")
@@ -63,8 +70,9 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
+    token = _secret_token(settings)  # a Secret block that cannot be read fails before any work
     summary = pipeline.run_checks(settings, settings.as_of)
-    delivery = pipeline.deliver_alerts(settings, token=_secret_token(settings)) if settings.slack_configured else None
+    delivery = pipeline.deliver_alerts(settings, token=token) if settings.slack_configured else None
     print(report.checks_text(summary, delivery, settings.slack_configured))
     return 1 if summary.failed else 0
 
@@ -83,12 +91,14 @@ def _as_of(text: str | None):
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import digest
+    from llm_vitals.errors import NothingToReport
     from llm_vitals.slack import SlackMessageRefused
 
     if settings.tenant:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
         sys.stdout.write(digest.markdown(built))
         return 0
+    token = _secret_token(settings)
     built, chart = pipeline.weekly_digest(settings, settings.week)
     sys.stdout.write(digest.markdown(built))
     chart_path = Path(f"llm-vitals-digest-{built.week}.png")
@@ -97,11 +107,14 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     tenant_charts = []
     if settings.slack_configured:
         for tenant, channel in settings.slack_channels_by_tenant.items():
-            tenant_built, tenant_chart = pipeline.tenant_digest(settings, tenant, settings.week)
+            try:
+                tenant_built, tenant_chart = pipeline.tenant_digest(settings, tenant, settings.week)
+            except NothingToReport as exc:
+                print(f"No digest for tenant {tenant}: {exc.args[0]}")
+                continue
             pipeline.queue_digest(settings, tenant_built, channel, pipeline.tenant_channel_setting(tenant))
             tenant_charts.append((tenant_built.week, tenant_chart, channel, tenant))
     if settings.slack_configured:
-        token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
         uploaded = pipeline.upload_file(settings, chart, *pipeline.chart_file(built.week), token=token)
         for week, tenant_chart, channel, tenant in tenant_charts:
@@ -115,10 +128,10 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
+    token = _secret_token(settings)
     built, html_path, md_path = pipeline.monthly_review(settings, settings.month)
     print(f"Monthly review {built.month}: {html_path} and {md_path}")
     if settings.slack_configured:
-        token = _secret_token(settings)
         delivery = pipeline.deliver_alerts(settings, token=token)
         uploaded = pipeline.upload_file(settings, html_path.read_bytes(), html_path.name,
                                         f"LLM monthly review {built.month}", token=token)
@@ -128,9 +141,9 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
 def _secret_token(settings: Settings) -> str | None:
     if settings.slack_token_secret_block and not settings.slack_bot_token:
-        from llm_vitals.tasks.alerts import secret_token  # needs Prefect: only for a Secret block
+        from llm_vitals.prefect_secret import slack_token  # needs Prefect: only for a Secret block
 
-        return secret_token(settings)
+        return slack_token(settings)
     return None
 
 
@@ -266,6 +279,12 @@ def _note(message: str) -> None:
 
 def _fail(message: str) -> None:
     print(f"llm-vitals: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so the interpreter's final flush meets no closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -180,3 +180,10 @@ def _lock_holder(exc: Exception) -> str:
     if marker in text:
         return "PID " + text.split(marker, 1)[1].split(")", 1)[0]
     return "lock held"
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a statement on request (Ctrl-C, or `interrupt()`): it raises
+    InterruptException, or a RuntimeError "Query interrupted" from a result being fetched."""
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted")

@@ -9,6 +9,7 @@ The logs are generated in bulk (numpy, then DuckDB writes JSON Lines): about 2,0
 plus a few malformed lines and re-sent duplicates. `incidents=False` leaves the incidents out.
 """
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -279,6 +280,7 @@ Next, try:
   llm-vitals check --db {db_path} --as-of {outage_checked_at:%Y-%m-%dT%H:%M:%SZ}   # the tenant t04 outage
   llm-vitals query --db {db_path} "select * from metrics_daily where dimension = 'route' order by window_start desc limit 20"
   llm-vitals query --db {db_path} "select reason, count(*) from rejected_records group by reason"
-  duckdb -readonly {db_path}        # any DuckDB client can open the file; see README "Querying"
+  {sys.executable} -c "import duckdb; duckdb.connect('{db_path}', read_only=True).sql('show tables').show()"
+(the DuckDB CLI, if you install it, opens the same file: duckdb -readonly {db_path}; see README "Querying")
 """
     )

@@ -54,6 +54,10 @@ class Digest:
     def value(self, metric: str, dimension: str = "all", segment: str = "all", this_week: bool = True):
         return self.numbers.get((this_week, dimension, segment, metric), (None, 0))[0]
 
+    def calls(self, this_week: bool = True) -> int:
+        """The calls of the week (or the week before): error_rate's sample size is every call."""
+        return self.numbers.get((this_week, "all", "all", "error_rate"), (None, 0))[1] or 0
+
 
 def parse_week(text: str) -> datetime:
     """Returns the Monday 00:00 UTC of an ISO week written YYYY-Www."""

@@ -35,3 +35,7 @@ class DatabaseError(VitalsError):
 
 class QueryRefused(VitalsError):
     """An ad hoc query tried to write, attach or reach outside the database."""
+
+
+class NothingToReport(VitalsError):
+    """A digest or review was asked for a week, month or tenant without calls: nothing is posted."""

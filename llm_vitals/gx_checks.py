@@ -6,6 +6,7 @@ beyond their bound; the binomial test then says which of those are more than noi
 site shows every run's validation.
 """
 
+import sys
 from pathlib import Path
 
 from llm_vitals.checks import CheckResult
@@ -38,7 +39,11 @@ def beyond_bounds(results: list[CheckResult], thresholds: Thresholds, docs_dir: 
     import great_expectations as gx
     import pandas as pd
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    # GX draws progress bars on stderr; only on a terminal, like DuckDB's.
+    context.variables.progress_bars = ProgressBarsConfig(globally=sys.stderr.isatty())
     actions = []
     if docs_dir is not None:
         context.add_data_docs_site(site_name="llm_vitals", site_config={

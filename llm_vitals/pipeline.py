@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llm_vitals import db, ingest, metrics, source_config, sqlfiles
+from llm_vitals.errors import NothingToReport
 from llm_vitals.settings import Settings
 
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
@@ -281,6 +282,9 @@ def weekly_digest(settings: Settings, week: str | None = None):
     con = _connect(settings)
     try:
         built = digest.build(con, week)
+        if not built.calls():
+            raise NothingToReport(f"Week {week} has no calls in {settings.db}: no digest is posted.",
+                                  hint=_range_hint(con))
         rows = db.fetch(con, "digest_chart", this_week=built.start, last_week=built.start - timedelta(days=7), routes=4)
         chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
         if settings.slack_configured:
@@ -289,6 +293,21 @@ def weekly_digest(settings: Settings, week: str | None = None):
     finally:
         con.close()
     return built, chart
+
+
+def _range_hint(con) -> str:
+    first, last = db.fetch(con, "digest_call_range")[0]
+    if first is None:
+        return "The database holds no calls yet: run `llm-vitals ingest` first."
+    return f"Its calls run from {first:%Y-%m-%d} to {last:%Y-%m-%d}; pick a week in that range with --week."
+
+
+def _tenants_hint(con, start) -> str:
+    tenants = [row[0] for row in db.fetch(con, "digest_week_tenants", week_start=start, week_end=start + timedelta(days=7))]
+    if not tenants:
+        return _range_hint(con)
+    shown = ", ".join(tenants[:10]) + (f" and {len(tenants) - 10} more" if len(tenants) > 10 else "")
+    return f"Tenants with calls that week: {shown}."
 
 
 def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
@@ -300,6 +319,7 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
     start = digest.parse_week(week)
     con = _connect(settings)
     try:
+        home = con.execute("select current_database()").fetchone()[0]
         con.execute("attach ':memory:' as tenant_scope")
         db.run(con, "tenant_scope_copy", tenant=tenant, range_start=start - timedelta(days=7),
                range_end=start + timedelta(days=7))
@@ -308,6 +328,10 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
         db.run(con, "views")
         metrics.compute(con, full=True)
         built = digest.build(con, week)
+        if not built.calls():
+            con.execute(f'use "{home}"')  # the whole file again (a name from DuckDB), to say which tenants it has
+            raise NothingToReport(f"Tenant {tenant!r} has no calls in week {week}: no digest is posted.",
+                                  hint=_tenants_hint(con, start))
         built.data_quality = []  # rejected lines carry no trustworthy tenant
         built.week = f"{built.week} · tenant {tenant}"
         rows = db.fetch(con, "digest_chart", this_week=start, last_week=start - timedelta(days=7), routes=4)

@@ -83,7 +83,13 @@ def _session(path: Path, read_copy: Path | None, wait_seconds: float, on_wait, t
     """Yields a function that runs one checked statement on a read-only connection, stopped after
     timeout_seconds (the rows included); translates DuckDB's errors."""
     con = _open(path, read_copy, wait_seconds, on_wait)
-    timer = threading.Timer(timeout_seconds, con.interrupt) if timeout_seconds else None
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout_seconds, stop) if timeout_seconds else None
     try:
         con.execute("set TimeZone = 'UTC'")
     except duckdb.Error:
@@ -110,7 +116,11 @@ def _session(path: Path, read_copy: Path | None, wait_seconds: float, on_wait, t
             "`llm-vitals query` cannot read or write files, ATTACH databases or change settings.",
             hint="Query the tables and views of this database only (SHOW TABLES lists them).",
         ) from exc
-    except duckdb.InterruptException as exc:
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if not db.interrupted(exc):
+            raise
+        if not timed_out.is_set():  # Ctrl-C: DuckDB stopped the query on SIGINT
+            raise KeyboardInterrupt from exc
         raise DatabaseError(f"The query was stopped after {timeout_seconds:g} s.",
                             hint="Narrow it (a time range, LIMIT), or raise LLM_VITALS_QUERY_TIMEOUT_SECONDS.") from exc
     except MemoryError as exc:

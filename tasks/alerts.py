@@ -4,7 +4,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from llm_vitals import pipeline
-from llm_vitals.errors import VitalsError
+from llm_vitals.prefect_secret import slack_token
 from llm_vitals.settings import Settings
 from llm_vitals.slack import DeliveryReport, SlackUnavailable
 from llm_vitals.tasks.retry import transient_only
@@ -15,22 +15,9 @@ from llm_vitals.tasks.writer import single_writer
       timeout_seconds=900, cache_policy=NO_CACHE, log_prints=True)
 def send_alerts(settings: Settings) -> DeliveryReport | None:
     """Returns what was sent; raises SlackUnavailable (retried) while messages still wait."""
-    token = secret_token(settings)
+    token = slack_token(settings)
     with single_writer():
         report = pipeline.deliver_alerts(settings, token=token)
     if report is not None and report.waiting:
         raise SlackUnavailable(f"{report.waiting} Slack message(s) wait in the outbox: {report.last_error}")
     return report
-
-
-def secret_token(settings: Settings) -> str | None:
-    """Returns the bot token from the Prefect Secret block the settings name (None without one)."""
-    if settings.slack_bot_token or not settings.slack_token_secret_block:
-        return None
-    from prefect.blocks.system import Secret
-
-    try:
-        return Secret.load(settings.slack_token_secret_block).get()
-    except ValueError as exc:
-        raise VitalsError(f"Prefect Secret block {settings.slack_token_secret_block!r} was not found.",
-                          hint="Create it (README: Deploy) or set SLACK_BOT_TOKEN on the worker.") from exc

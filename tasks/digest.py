@@ -5,6 +5,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from llm_vitals import digest, pipeline
+from llm_vitals.errors import NothingToReport
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
 from llm_vitals.tasks.writer import single_writer
@@ -20,11 +21,17 @@ def build_digest(settings: Settings, week: str | None = None) -> tuple[str, byte
     return built.week, chart
 
 
-@task(name="build-tenant-digest", cache_policy=NO_CACHE)
-def build_tenant_digest(settings: Settings, tenant: str, channel: str, week: str | None = None) -> tuple[str, bytes, str]:
-    """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and channel."""
+@task(name="build-tenant-digest", cache_policy=NO_CACHE, log_prints=True)
+def build_tenant_digest(settings: Settings, tenant: str, channel: str,
+                        week: str | None = None) -> tuple[str, bytes, str] | None:
+    """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and
+    channel, or None when the tenant has no calls that week (nothing is posted)."""
     with single_writer():
-        built, chart = pipeline.tenant_digest(settings, tenant, week)
+        try:
+            built, chart = pipeline.tenant_digest(settings, tenant, week)
+        except NothingToReport as exc:
+            print(f"No digest for tenant {tenant}: {exc.args[0]}")
+            return None
         pipeline.queue_digest(settings, built, channel, pipeline.tenant_channel_setting(tenant))
     return built.week, chart, channel
 
@@ -36,10 +43,10 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, c
     """Returns whether the file went to Slack (a webhook cannot take files; a channel Slack refuses
     for good is logged, and the run goes on)."""
     from llm_vitals.slack import SlackMessageRefused
-    from llm_vitals.tasks.alerts import secret_token
+    from llm_vitals.prefect_secret import slack_token
 
     try:
-        return pipeline.upload_file(settings, content, filename, title, token=secret_token(settings), channel=channel,
+        return pipeline.upload_file(settings, content, filename, title, token=slack_token(settings), channel=channel,
                                     setting=setting)
     except SlackMessageRefused as exc:
         print(f"{filename} not uploaded: {exc}")

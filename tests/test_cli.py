@@ -89,7 +89,8 @@ def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, mo
     assert "0 failing" in out and "Slack is not configured" in out and "SLACK_BOT_TOKEN" in out
     assert (docs / "index.html").exists()
     assert main(["check", "--db", str(db), "--as-of", "2026-10-17T00:00:00Z"]) == 1  # the t04 outage
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert err == ""  # no Great Expectations progress bars when stderr is not a terminal
     # the t04 outage (the day), and v8's parser failures and gemini's timeouts still in the 3-day
     # window of this first check since the quiet day
     assert "retrieval_empty_rate on tenant t04" in out and "3 opened" in out
@@ -101,3 +102,59 @@ def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, mo
     assert main(["check", "--db", str(db)]) == 0
     assert main(["query", "--db", str(db), "select count(*) as n from alerts"]) == 0
     assert capsys.readouterr().out.endswith("n\n3\n")  # the look back to 10-13 changed no alert
+
+
+def test_numbers_print_whole_and_readable(loaded, capsys):
+    capsys.readouterr()
+    assert main(["query", "--db", str(loaded), "select 18059974 as calls, 0.000123456 as usd, 1234.5678 as ms"]) == 0
+    out = capsys.readouterr().out
+    assert "18059974" in out and "e+" not in out and "e-" not in out
+
+
+def _cli(*args: str) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    return [str(Path(sys.executable).with_name("llm-vitals")), *args]
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly(loaded):
+    import shlex
+    import subprocess
+
+    command = shlex.join(_cli("query", "--db", str(loaded), "--format", "csv", "select * from range(3000000)"))
+    done = subprocess.run(["bash", "-c", f"{command} 2>{loaded.parent / 'err.txt'} | head -2; exit ${{PIPESTATUS[0]}}"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout == "range\n0\n" and done.returncode == 0
+    assert (loaded.parent / "err.txt").read_text() == ""
+
+
+def test_ctrl_c_stops_a_query_with_one_line(loaded):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = "select count(*) from range(100000000000) where hash(range) % 7 = 0"  # minutes, stopped per chunk
+    # Ctrl-C as at a terminal, even under a CI job that ignores SIGINT (the exec keeps SIG_DFL)
+    as_at_a_terminal = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+                        " os.execv(sys.argv[1], sys.argv[1:])"]
+    running = subprocess.Popen(as_at_a_terminal + _cli("query", "--db", str(loaded), slow), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=60)
+    assert running.returncode == 130 and out == ""
+    assert err.startswith("llm-vitals: Interrupted;") and err.count("\n") == 1 and "Unexpected" not in err
+
+
+def test_a_secret_block_without_a_prefect_api_fails_at_once_in_one_line(loaded, capsys, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("LLM_VITALS_SLACK_TOKEN_SECRET_BLOCK", "nosuchblock")
+    monkeypatch.setenv("LLM_VITALS_SLACK_CHANNEL", "#llm-alerts")
+    capsys.readouterr()
+    assert main(["check", "--db", str(loaded)]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "'nosuchblock', but no Prefect API is configured" in err and "PREFECT_API_URL" in err
+    assert main(["query", "--db", str(loaded), "select count(*) as n from check_runs"]) == 0
+    assert capsys.readouterr().out.startswith("n\n-\n0\n")  # it failed before checking anything

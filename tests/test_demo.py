@@ -17,3 +17,20 @@ def test_demo_finds_the_three_incidents(tmp_path, capsys):
         assert alert in out
     assert out.count(", resolved ") == 3
     assert "llm-vitals check --db" in out and (tmp_path / "demo" / "llm-vitals.duckdb").exists()
+
+
+def test_the_demos_suggestions_run_as_printed(tmp_path, capsys):
+    """Every command the demo suggests works on a fresh install: nothing it names is missing."""
+    import shlex
+    import subprocess
+    import sys
+
+    assert main(["demo", "--dir", str(tmp_path / "demo"), "--days", "8"]) == 0
+    out = capsys.readouterr().out
+    suggestions = out.split("Next, try:\n", 1)[1].splitlines()
+    commands = [shlex.split(line.split("   #")[0]) for line in suggestions if line.startswith("  ")]
+    assert [c[0] for c in commands] == ["llm-vitals"] * 3 + [sys.executable]
+    for command in commands[:3]:
+        assert main(command[1:]) in (0, 1), command
+    shown = subprocess.run(commands[3], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "requests" in shown.stdout and "metrics_daily" in shown.stdout

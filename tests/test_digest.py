@@ -49,6 +49,13 @@ def test_the_digest_respects_slack_limits_and_escapes_log_values(week_db):
     assert "<!channel>" not in encoded and "<@U1>" not in encoded and "&lt;!channel&gt;" in encoded
 
 
+def _post_to(server, monkeypatch, tenants: str) -> None:
+    """Points the digest at the loopback Slack server: #weekly, and a channel per tenant."""
+    for name, value in {"SLACK_BOT_TOKEN": "xoxb-digest", "LLM_VITALS_SLACK_CHANNEL": "#weekly",
+                        "LLM_VITALS_SLACK_BASE_URL": server.base_url, "LLM_VITALS_SLACK_CHANNELS_BY_TENANT": tenants}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, capsys, monkeypatch):
     import shutil
 
@@ -66,10 +73,7 @@ def test_digest_command_prints_markdown_and_posts_to_slack(week_db, tmp_path, ca
     assert chart.startswith(b"\x89PNG") and image.imread(BytesIO(chart)).shape[0] > 300
     server = SlackServer().start()
     try:
-        for name, value in {"SLACK_BOT_TOKEN": "xoxb-digest", "LLM_VITALS_SLACK_CHANNEL": "#weekly",
-                            "LLM_VITALS_SLACK_BASE_URL": server.base_url,
-                            "LLM_VITALS_SLACK_CHANNELS_BY_TENANT": '{"t04": "#acme"}'}.items():
-            monkeypatch.setenv(name, value)
+        _post_to(server, monkeypatch, tenants='{"t04": "#acme"}')
         assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
         posted = server.messages()
         assert [p["channel"] for p in posted] == ["#weekly", "#acme"] and "2026-W42" in posted[0]["text"]
@@ -128,3 +132,27 @@ def test_a_tenant_digest_names_no_other_tenant(week_db, tmp_path):
     con.close()
     assert built.value("requests") < everyone.value("requests") / 5  # only t04's calls
     assert image.imread(BytesIO(chart)).shape[0] > 300
+
+
+def test_a_digest_without_calls_says_so_and_posts_nothing(week_db, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from tests.slack_server import SlackServer
+
+    db_path = shutil.copy(week_db, tmp_path / "empty.duckdb")
+    monkeypatch.chdir(tmp_path)
+    assert main(["digest", "--db", str(db_path), "--week", "2026-W42", "--tenant", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "Tenant 'nosuch' has no calls in week 2026-W42" in err and "Tenants with calls that week: t" in err
+    server = SlackServer().start()
+    try:
+        _post_to(server, monkeypatch, tenants='{"nosuch": "#ghost", "t04": "#acme"}')
+        assert main(["digest", "--db", str(db_path), "--week", "2026-W30"]) == 2
+        err = capsys.readouterr().err
+        assert "Week 2026-W30 has no calls" in err and "pick a week in that range" in err
+        assert server.messages() == [] and not (tmp_path / "llm-vitals-digest-2026-W30.png").exists()
+        assert main(["digest", "--db", str(db_path), "--week", "2026-W42"]) == 0
+        assert "No digest for tenant nosuch: Tenant 'nosuch' has no calls" in capsys.readouterr().out
+        assert [p["channel"] for p in server.messages()] == ["#weekly", "#acme"]
+    finally:
+        server.stop()
