@@ -34,3 +34,14 @@ def test_the_demos_suggestions_run_as_printed(tmp_path, capsys):
         assert main(command[1:]) in (0, 1), command
     shown = subprocess.run(commands[3], capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0 and "requests" in shown.stdout and "metrics_daily" in shown.stdout
+
+
+def test_the_readme_deploys_on_the_logs_the_demo_writes():
+    import re
+    from pathlib import Path
+
+    from llm_vitals.settings import Settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    sources = re.findall(r"LLM_VITALS_SOURCE=\$PWD/(\S+)", readme)
+    assert sources and set(sources) == {f"{Settings().demo_dir}/logs"}

@@ -1,7 +1,6 @@
 """The example questions in sql/examples/ run through `llm-vitals query` and answer correctly."""
 
 from datetime import UTC, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -44,5 +43,27 @@ def test_p95_by_route_last_week_equals_the_reference_quantile(recent_db):
     assert {route: p95 for route, p95, _ in result.rows} == expected
 
 
-def test_the_examples_ship_with_the_package():
-    assert {p.name for p in EXAMPLES.glob("*.sql")} <= {p.name for p in files("llm_vitals.sql").joinpath("examples").iterdir()}
+def test_the_wheel_ships_every_sql_file_and_expectation(tmp_path):
+    """Builds the wheel from the repository's files (not the editable install, which reads sql/
+    in place and so cannot miss a file) and checks it holds every statement, example and threshold."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root,
+                            capture_output=True, text=True, check=True).stdout.split()
+    tree = tmp_path / "tree"
+    for name in listed:
+        if (root / name).is_file():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, tree / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheel"), str(tree)],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {f"llm_vitals/{name}" for name in listed
+              if name.startswith(("sql/", "expectations/")) and name.endswith((".sql", ".yaml", ".yml"))}
+    assert {"llm_vitals/sql/examples/p95_by_route_last_week.sql", "llm_vitals/expectations/thresholds.yaml"} <= wanted
+    assert wanted - shipped == set()
