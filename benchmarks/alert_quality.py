@@ -227,7 +227,7 @@ def run(s: Scenario) -> Outcome:
                           for m, d, g, w, o in rows])
     outcome.weeks = (CHECK_TO - CHECK_FROM) / 7
     metrics = KINDS[s.kind][0] if s.kind else ()
-    for metric, dimension, segment, window, opened_at in rows:
+    for metric, _dimension, segment, _window, opened_at in rows:
         if s.kind and metric in metrics and s.start <= opened_at <= s.end + timedelta(days=1):
             outcome.incident_alerts += 1
             if opened_at <= s.start + timedelta(days=1) and not outcome.detected:

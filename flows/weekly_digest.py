@@ -2,9 +2,9 @@
 
 from prefect import flow
 
+from llm_vitals.pipeline import chart_file, tenant_channel_setting
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
-from llm_vitals.pipeline import chart_file, tenant_channel_setting
 from llm_vitals.tasks.digest import build_digest, build_tenant_digest, upload_file
 
 

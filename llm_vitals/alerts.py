@@ -87,7 +87,7 @@ def apply(
                     slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     current = _by_key(results)
-    for key, (alert_id, check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
+    for key, (alert_id, _check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
         judged = sorted(current.get(key, []), key=lambda r: _SHORTEST_FIRST.index(r.grain) if r.grain in _SHORTEST_FIRST else 9)
         recent = [r for r in judged if r.status != "not enough data" and r.grain in _RECENT]
         # the shortest window with enough data tells the present: a longer one holds the past for days

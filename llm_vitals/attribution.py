@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from llm_vitals.formatting import percent
 from llm_vitals.stats import binomial_cdf, binomial_sf
 
 VERSION_DIMENSIONS = ("prompt_version", "model", "release", "retrieval_config", "tool_schema_version", "temperature")
@@ -104,7 +105,7 @@ def attribute(metric: str, label: str, cells: list[Cell], week_start: datetime, 
         return Attribution("unexplained", text=f"{label}: {metric}: no calls to compare.")
     p0 = k0 / n0
     start, end = _excess_run(now, p0)
-    head = f"{label}: {metric} {_pct(p0)} → {_pct(k1 / n1)}"
+    head = f"{label}: {metric} {percent(p0)} → {percent(k1 / n1)}"
     candidates = []
     for (d, v), rollout in sorted(rollouts.items(), key=lambda item: item[1]):
         if d == dimension or not week_start <= rollout:
@@ -131,7 +132,7 @@ def attribute(metric: str, label: str, cells: list[Cell], week_start: datetime, 
         d, v, rate_in, rate_out, share = place
         return Attribution("not_version_related", d, (v,), (
             f"{head}; not explained by a version change: it concentrates in {d} {v}, {hours}"
-            f" ({_pct(rate_in)} there against {_pct(rate_out)} in its other hours; {min(share, 1.0):.0%} of the excess)."),
+            f" ({percent(rate_in)} there against {percent(rate_out)} in its other hours; {min(share, 1.0):.0%} of the excess)."),
             hours=(start, end))
     return Attribution("not_version_related", text=f"{head}; not explained by a version change: {hours},"
                        " across every value alike.", hours=(start, end))
@@ -321,8 +322,8 @@ def _mix_shift(cells: list[Cell], week_start: datetime, alpha: float, own: str) 
         rate_before = k_before / n_before
         grew = sorted(v for v, w in known.items() if w[1] / n_now > w[3] / n_before and w[2] / w[3] > rate_before)
         if grew:
-            shares = ", ".join(f"{v} {_pct(known[v][3] / n_before)} → {_pct(known[v][1] / n_now)} of calls"
-                               f" (at {_pct(known[v][2] / known[v][3])})" for v in grew)
+            shares = ", ".join(f"{v} {percent(known[v][3] / n_before)} → {percent(known[v][1] / n_now)} of calls"
+                               f" (at {percent(known[v][2] / known[v][3])})" for v in grew)
             return d, tuple(grew), shares
     return None
 
@@ -371,17 +372,13 @@ def _cause_text(c: _Candidate) -> str:
     e = c.evidence
     rolled = f"{c.dimension} {c.value} (rolled out {c.rollout:%Y-%m-%d %H:%M} UTC)"
     if e.control_rate is None:
-        return (f"likely cause {rolled}: {_pct(e.rate)} of {e.calls:,} calls from its rollout against {_pct(e.before_rate)}"
+        return (f"likely cause {rolled}: {percent(e.rate)} of {e.calls:,} calls from its rollout against {percent(e.before_rate)}"
                 f" before it; {c.caveat}.")
-    return (f"{rolled}: {_pct(e.rate)} of {e.calls:,} calls against {_pct(e.control_rate)} of the {e.control_calls:,}"
-            f" calls without it in the same hours, and {_pct(e.before_rate)} before it (mix-weighted; p = {e.p_value:.1e}).")
+    return (f"{rolled}: {percent(e.rate)} of {e.calls:,} calls against {percent(e.control_rate)} of the {e.control_calls:,}"
+            f" calls without it in the same hours, and {percent(e.before_rate)} before it (mix-weighted; p = {e.p_value:.1e}).")
 
 
 def _short(c: _Candidate | None) -> str | None:
     if c is None:
         return None
-    return f"{c.dimension} {c.value} {_pct(c.evidence.rate)} (p = {c.evidence.p_value:.1e})"
-
-
-def _pct(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{100 * rate:.1f}%"
+    return f"{c.dimension} {c.value} {percent(c.evidence.rate)} (p = {c.evidence.p_value:.1e})"

@@ -10,6 +10,7 @@ from llm_vitals.checks import Baselines, Bound, CheckResult, Counts, WindowSpec,
 from llm_vitals.stats import binomial_sf
 from llm_vitals.thresholds import Thresholds
 
+
 def load_counts(con: duckdb.DuckDBPyConnection, windows: list[WindowSpec]) -> tuple[dict[str, Counts], dict[str, Counts]]:
     """Returns, per window name, the rate counts of every segment in the window and in its baseline."""
     ranges = {(w.start, w.end) for w in windows} | {(w.baseline_start, w.baseline_end) for w in windows}

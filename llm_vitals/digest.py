@@ -9,7 +9,7 @@ import duckdb
 
 from llm_vitals import db, evidence
 from llm_vitals.attribution import Attribution, Cell, attribute
-from llm_vitals.formatting import segment_label
+from llm_vitals.formatting import duration, metric_value, segment_label
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 from llm_vitals.stats import binomial_sf
 from llm_vitals.thresholds import RATE_COUNTS
@@ -149,7 +149,7 @@ def _latency_regressions(con, numbers, start, last, rollouts, alpha) -> list[Reg
     """p95 latency regressions: more of this week's calls are slower than last week's p95 than the
     5 % that were, significantly; attributed like rates, on the share of calls over that p95."""
     out = []
-    for (this, dimension, segment, metric), (p95, n) in numbers.items():
+    for (this, dimension, segment, metric), (p95, _n) in numbers.items():
         if not this or metric != "latency_p95_ms" or dimension not in ("all", "route", "model", "tenant") or p95 is None:
             continue
         p95_before, n_before = numbers.get((False, dimension, segment, metric), (None, 0))
@@ -220,7 +220,7 @@ def _cost_regressions(usage, min_tasks: int = 100) -> list[Regression]:
         if not before.cost_usd or now.cost_per_task <= before.cost_per_task * (1 + COST_MARGIN):
             continue
         label = _label(dimension, segment)
-        text = (f"{label}: cost {_fmt('cost_usd', before.cost_usd)} → {_fmt('cost_usd', now.cost_usd)}"
+        text = (f"{label}: cost {metric_value('cost_usd', before.cost_usd)} → {metric_value('cost_usd', now.cost_usd)}"
                 f" while tasks {before.tasks:,} → {now.tasks:,}.")
         out.append(Regression("cost_usd", dimension, segment, before.cost_per_task, now.cost_per_task,
                               float(now.cost_usd) - now.tasks * before.cost_per_task, Attribution("cost", text=text),
@@ -286,7 +286,7 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
     sections.append(("Quality and reliability", quality or ["No quality signals logged this week."]))
     sections.append(("What changed", [
         f"• {dimension} {e(value)} first seen {seen:%Y-%m-%d %H:%M} UTC on {', '.join(e(r) for r in routes)}"
-        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {_fmt(r.metric, r.before)} → {_fmt(r.metric, r.now)}"
+        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {metric_value(r.metric, r.before)} → {metric_value(r.metric, r.now)}"
                   for r in digest.regressions if r.attribution.kind == "version" and value in r.attribution.values)
         for dimension, value, seen, routes in digest.changes] or ["No new prompt, model, release or config versions."]))
     sections.append(("Top regressions", [f"• {e(r.text)}" for r in digest.regressions] or ["None this week."]))
@@ -294,7 +294,7 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
                      or ["Cost per task within 25 % of last week's everywhere."]))
     sections.append(("Alerts", [
         f"• {metric} on {e(_label(dimension, segment))} ({severity}): opened {opened:%Y-%m-%d %H:%M},"
-        f" {'resolved ' + format(resolved, '%Y-%m-%d %H:%M') if resolved else 'still open'}, lasted {_duration(lasted)}"
+        f" {'resolved ' + format(resolved, '%Y-%m-%d %H:%M') if resolved else 'still open'}, lasted {duration(lasted)}"
         for metric, dimension, segment, severity, opened, resolved, lasted in digest.alerts] or ["No alerts this week."]))
     sections.append(("Data quality", [f"• {e(reason)}: {count:,}" for reason, count in digest.data_quality if count]
                      + [f"• unpriced calls: {_change(digest, 'unpriced_rate')}"]))
@@ -303,7 +303,7 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
 
 def _change(digest: Digest, metric: str, dimension: str = "all", segment: str = "all") -> str:
     now, before = digest.value(metric, dimension, segment), digest.value(metric, dimension, segment, this_week=False)
-    shown = _fmt(metric, now)
+    shown = metric_value(metric, now)
     if now is None or before is None:
         return shown
     if metric.endswith("_rate") or metric == "routing_share":
@@ -311,26 +311,5 @@ def _change(digest: Digest, metric: str, dimension: str = "all", segment: str = 
     return f"{shown} ({100 * (now - before) / before:+.0f}%)" if before else shown
 
 
-def _fmt(metric: str, value) -> str:
-    if value is None:
-        return "n/a"
-    if metric.endswith("_rate") or metric == "routing_share":
-        return _pct(value)
-    if metric.endswith("_usd"):
-        return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-    if metric.endswith("_ms"):
-        return f"{value:,.0f} ms"
-    return f"{value:,.0f}"
-
-
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.1f}%"
-
-
 def _label(dimension: str, segment: str) -> str:
     return segment_label(dimension, segment)
-
-
-def _duration(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

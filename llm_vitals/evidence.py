@@ -13,6 +13,7 @@ Every input is a count or a sum from sql/digest_evidence.sql; nothing here touch
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from llm_vitals.formatting import percent
 from llm_vitals.stats import binomial_sf
 
 MOVED = 0.10  # a driver "rose" when it grew by at least 10 %
@@ -123,7 +124,7 @@ def cost(before: Usage, now: Usage) -> Finding:
         f" fallback {_pct(before.fallback_calls, before.calls_with_fallback_flag)} → {_pct(now.fallback_calls, now.calls_with_fallback_flag)})",
         f"cost per call ${cpc_before:,.5f} → ${cpc_now:,.5f}: routing {_signed(routing / cpc_before)},"
         f" per-model {_signed(per_model / cpc_before)}",
-        f"share to premium models ({', '.join(premium) or 'none'}) {_pct_of(share[0])} → {_pct_of(share[1])}",
+        f"share to premium models ({', '.join(premium) or 'none'}) {percent(share[0])} → {percent(share[1])}",
         f"input + output tokens per call {_tokens(before)} → {_tokens(now)}",
     )
     return Finding(name if size > 0 else "", evidence)
@@ -207,10 +208,6 @@ def _signed(fraction: float | None) -> str:
 
 def _pct(k: int, n: int) -> str:
     return f"{100 * k / n:.1f}%" if n else "n/a"
-
-
-def _pct_of(fraction: float | None) -> str:
-    return "n/a" if fraction is None else f"{100 * fraction:.1f}%"
 
 
 def _tokens(usage: Usage) -> str:

@@ -38,7 +38,6 @@ def beyond_bounds(results: list[CheckResult], thresholds: Thresholds, docs_dir: 
     """Runs the suite over the results; returns the indexes (into results) GX found beyond their bound."""
     import great_expectations as gx
     import pandas as pd
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

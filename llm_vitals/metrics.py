@@ -9,7 +9,6 @@ import duckdb
 from llm_vitals import db
 from llm_vitals.metric_names import GRAINS
 
-
 CALLS_PER_TASK_PARTITION = 2_500_000  # task facts are aggregated this many calls at a time, to bound memory
 
 

@@ -192,7 +192,9 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
     """Judges the trailing windows before as_of (default: now), records the results, opens and
     resolves alerts, and queues their Slack messages in the outbox when Slack is configured. An
     as_of before an earlier run's is a look back: its results are recorded, its alerts left alone."""
-    from llm_vitals import alerts, check_data, check_run, slos as slo_file, thresholds as thresholds_file
+    from llm_vitals import alerts, check_data, check_run
+    from llm_vitals import slos as slo_file
+    from llm_vitals import thresholds as thresholds_file
 
     as_of = as_of or datetime.now(UTC)
     as_of = _utc(as_of)
@@ -222,7 +224,7 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
                         settings.data_docs_dir if great_expectations else None, look_back)
 
 
-def deliver_alerts(settings: Settings, token: str | None = None) -> "DeliveryReport | None":
+def deliver_alerts(settings: Settings, token: str | None = None) -> DeliveryReport | None:
     """Sends the outbox's waiting messages; None when Slack is not configured.
 
     Raises SlackDeliveryError for errors no retry fixes; messages Slack could not take now stay queued.

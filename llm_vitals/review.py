@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from llm_vitals import db
+from llm_vitals.formatting import duration
 
 CHECKLIST = (
     "Re-run the offline evaluations against the current prompt and model versions.",
@@ -75,7 +76,7 @@ def to_html(review: Review) -> str:
               for d, v, seen, routes in review.changes] or ["<li>None.</li>"]
     parts.append(f"</ul><h2>Alerts ({len(review.alerts)})</h2><ul>")
     parts += [f"<li>{e(metric)} on {e(dimension)} {e(segment)} ({e(severity)}): opened {opened:%Y-%m-%d %H:%M}, "
-              f"lasted {lasted.total_seconds() / 3600:.0f} h</li>"
+              f"lasted {duration(lasted)}</li>"
               for metric, dimension, segment, severity, opened, _, lasted in review.alerts] or ["<li>None.</li>"]
     parts.append("</ul><h2>Monthly checklist</h2><ul>")
     parts += [f"<li><input type='checkbox'> {e(item)}</li>" for item in CHECKLIST]
@@ -94,7 +95,7 @@ def to_markdown(review: Review) -> str:
               for d, v, seen, routes in review.changes] or ["- None."]
     lines += ["", f"## Alerts ({len(review.alerts)})", ""]
     lines += [f"- {metric} on {dimension} {segment} ({severity}): opened {opened:%Y-%m-%d %H:%M}, "
-              f"lasted {lasted.total_seconds() / 3600:.0f} h"
+              f"lasted {duration(lasted)}"
               for metric, dimension, segment, severity, opened, _, lasted in review.alerts] or ["- None."]
     lines += ["", "## Monthly checklist", ""] + [f"- [ ] {item}" for item in CHECKLIST]
     return "\n".join(lines) + "\n"
@@ -138,7 +139,7 @@ def _charts(daily, changes, start) -> dict[str, bytes]:
         figure, axis = pyplot.subplots(figsize=(9, 3), dpi=100)
         axis.plot([p[0] for p in points], [p[1] for p in points], marker=".")
         axis.axvline(start, color="black", linewidth=1)
-        for _, value, seen, _ in changes:
+        for _, _value, seen, _ in changes:
             axis.axvline(seen, color="grey", linestyle="--", linewidth=1)
         axis.grid(alpha=0.3)
         figure.autofmt_xdate()

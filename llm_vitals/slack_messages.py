@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from llm_vitals.checks import CheckResult
+from llm_vitals.formatting import duration, metric_value
 from llm_vitals.thresholds import WINDOWS
 
 MAX_BLOCKS = 50
@@ -43,7 +44,7 @@ def alert_opened(result: CheckResult, also_seen_in: list[CheckResult], also_rais
         text += f" Also seen in: {dragged}."
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"*Also seen in* (explained by this): {dragged}")}})
     if also_raised:
-        moved = ", ".join(f"`{r.metric}` {_value(r.metric, r.observed)}" for r in also_raised)
+        moved = ", ".join(f"`{r.metric}` {metric_value(r.metric, r.observed)}" for r in also_raised)
         text += f" Also raised: {moved}."
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"*Also raised* (same calls): {moved}")}})
     hint = HINTS.get(result.metric)
@@ -55,20 +56,20 @@ def alert_opened(result: CheckResult, also_seen_in: list[CheckResult], also_rais
 
 def alert_resolved(result: CheckResult | None, metric: str, label: str, opened_at: datetime, resolved_at: datetime) -> dict:
     """Returns the message announcing that an incident recovered, with how long it lasted."""
-    lasted = _duration(resolved_at - opened_at)
-    now = f" now {_value(metric, result.observed)} (threshold {_value(metric, result.threshold)})" if result else ""
+    lasted = duration(resolved_at - opened_at)
+    now = f" now {metric_value(metric, result.observed)} (threshold {metric_value(metric, result.threshold)})" if result else ""
     text = f"✅ RESOLVED: {metric} on {escape(label)}{now}; lasted {lasted}."
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}]}
 
 
 def _facts(result: CheckResult) -> str:
-    baseline = _value(result.metric, result.baseline) if result.baseline is not None else "none yet"
+    baseline = metric_value(result.metric, result.baseline) if result.baseline is not None else "none yet"
     length = WINDOWS[result.grain][0] if result.grain in WINDOWS else timedelta(days=1)
     window_end = result.window_start + length
     end_format = "%H:%M" if window_end.date() == result.window_start.date() else "%Y-%m-%d %H:%M"
     return (
-        f"`{result.metric}` on {_label(result)} is {_value(result.metric, result.observed)}"
-        f" ({result.numerator:,} of {result.sample_size:,}), threshold {_value(result.metric, result.threshold)},"
+        f"`{result.metric}` on {_label(result)} is {metric_value(result.metric, result.observed)}"
+        f" ({result.numerator:,} of {result.sample_size:,}), threshold {metric_value(result.metric, result.threshold)},"
         f" baseline {baseline}; {result.grain} window {result.window_start:%Y-%m-%d %H:%M}–{window_end.strftime(end_format)} UTC"
         + (f" (p = {result.p_value:.1e})." if result.p_value is not None else ".")
     )
@@ -92,21 +93,8 @@ def _label(result: CheckResult) -> str:
     return f"{result.dimension} *{escape(result.segment)}*"
 
 
-def _value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{100 * value:.1f}%" if metric.endswith("_rate") else f"{value:,.4g}"
-
-
 def _icon(severity: str) -> str:
     return "🔴" if severity == "critical" else "🟠"
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    return " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m") if part)
 
 
 def _plain(text: str) -> str:

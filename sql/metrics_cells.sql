@@ -59,4 +59,3 @@ from requests
 where started_at >= (select min(window_start) from touched_weeks)
     and date_trunc('week', started_at) in (select window_start from touched_weeks)
 group by all
-

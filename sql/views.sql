@@ -75,4 +75,4 @@ from outbox;
 create or replace view slo_budgets as
 select *
 from slo_status
-where as_of = (select max(as_of) from slo_status);
+where as_of = (select max(latest.as_of) from slo_status as latest);

@@ -42,8 +42,8 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, c
                 setting: str = "LLM_VITALS_SLACK_CHANNEL") -> bool:
     """Returns whether the file went to Slack (a webhook cannot take files; a channel Slack refuses
     for good is logged, and the run goes on)."""
-    from llm_vitals.slack import SlackMessageRefused
     from llm_vitals.prefect_secret import slack_token
+    from llm_vitals.slack import SlackMessageRefused
 
     try:
         return pipeline.upload_file(settings, content, filename, title, token=slack_token(settings), channel=channel,

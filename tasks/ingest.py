@@ -7,8 +7,8 @@ from prefect.cache_policies import NO_CACHE
 
 from llm_vitals import pipeline, report
 from llm_vitals.ingest import IngestSummary
-from llm_vitals.settings import Settings
 from llm_vitals.metrics import MetricsSummary
+from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
 from llm_vitals.tasks.writer import single_writer
 

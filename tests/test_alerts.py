@@ -79,7 +79,7 @@ def test_three_incidents_open_three_alerts_that_resolve(tmp_path, incident_db, s
     assert {c for c in causes if c[0] == "parser_failure_rate"} <= {
         ("parser_failure_rate", "route", "extract"), ("parser_failure_rate", "prompt_version", "v8")}
     dragged = {metric: also_seen_in for metric, _, _, _, also_seen_in, _, _ in alerts}
-    for metric, dimension, segment, status, also_seen_in, opened_at, resolved_at in alerts:
+    for _metric, _dimension, _segment, status, _also_seen_in, opened_at, resolved_at in alerts:
         assert status == "resolved" and resolved_at > opened_at
     # the route's broken parsing lifts tenants and models; the model's timeouts lift routes and error_rate.
     # Tenant t04 is ~8 % of each route's retrieval calls: nothing else crosses a threshold, nothing is listed.

@@ -1,10 +1,10 @@
 """Every metric equals an independent plain-Python computation, to the last digit."""
 
+from datetime import timedelta
+
 import pytest
 
 from llm_vitals import db, ingest, metrics
-from datetime import timedelta
-
 from tests.conftest import CLOCK, generated_records, write_jsonl
 from tests.reference import all_metrics
 

@@ -3,7 +3,6 @@
 import base64
 import re
 import shutil
-
 from io import BytesIO
 
 import pytest
