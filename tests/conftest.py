@@ -103,7 +103,9 @@ def checked_demo_db(tmp_path_factory):
     from datetime import timedelta
 
     from llm_vitals import pipeline
-    from tests.test_alerts import END, _build, _settings
+    from tests.demo_db import END
+    from tests.demo_db import build_demo_db as _build
+    from tests.demo_db import demo_settings as _settings
 
     path = _build(tmp_path_factory.mktemp("checked-demo") / "demo.duckdb", incidents=True)
     settings = _settings(path)
@@ -118,3 +120,20 @@ def checked_demo_copy(tmp_path, checked_demo_db) -> Path:
     import shutil
 
     return Path(shutil.copy(checked_demo_db, tmp_path / "demo.duckdb"))
+
+
+_LAYER_FIXTURES = {"prefect_harness": "prefect", "postgres": "postgres", "pg": "postgres", "slack": "slack"}
+_LAYER_MODULES = {"test_deploy_e2e": "prefect", "test_sources_sql": "postgres", "test_sources_litellm_client": "postgres",
+                  "test_formatting": "pure", "test_attribution": "pure"}
+
+
+def pytest_collection_modifyitems(items):
+    """Marks each test with its layer (see pyproject's markers), from its module and fixtures:
+    e.g. `-m "not prefect and not postgres"` while working on the logic."""
+    for item in items:
+        layers = {_LAYER_FIXTURES[f] for f in getattr(item, "fixturenames", ()) if f in _LAYER_FIXTURES}
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in _LAYER_MODULES:
+            layers.add(_LAYER_MODULES[module])
+        for layer in sorted(layers):
+            item.add_marker(layer)

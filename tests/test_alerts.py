@@ -8,21 +8,12 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from llm_vitals import demo, pipeline
-from llm_vitals.settings import Settings
+from llm_vitals import pipeline
 from llm_vitals.slack import SlackDeliveryError
+from tests.demo_db import END, TOKEN
+from tests.demo_db import build_demo_db as _build
+from tests.demo_db import demo_settings as _settings
 from tests.slack_server import SlackServer
-
-END = datetime(2026, 10, 19, tzinfo=UTC)  # the demo's 14 days are 2026-10-05 .. 2026-10-18
-TOKEN = "xoxb-test-0000-secret-token"
-
-
-def _build(path, incidents: bool):
-    settings = Settings(db=path, memory_limit=None)
-    logs = demo.generate(path.parent / ("logs-incidents" if incidents else "logs-clean"), end=END, incidents=incidents)
-    pipeline.ingest_sources(settings, [str(logs)])
-    pipeline.compute_metrics(settings)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +33,6 @@ def slack():
     server.stop()
 
 
-def _settings(db, slack=None, **extra) -> Settings:
-    values = {"db": db, "memory_limit": None, "data_docs_dir": None}
-    if slack is not None:
-        values |= {"slack_bot_token": TOKEN, "slack_channel": "#llm-alerts", "slack_base_url": slack.base_url,
-                   "slack_timeout_seconds": 1, "slack_retries": 1}
-    return Settings(**(values | extra))
-
-
 def _sweep(settings, start, end, step=timedelta(hours=1)):
     as_of = start
     while as_of <= end:
@@ -67,6 +50,7 @@ def _alerts(db):
         con.close()
 
 
+@pytest.mark.slow  # an hourly sweep through a week: 169 check runs
 def test_three_incidents_open_three_alerts_that_resolve(tmp_path, incident_db, slack):
     db = shutil.copy(incident_db, tmp_path / "run.duckdb")
     settings = _settings(db, slack)
@@ -98,6 +82,7 @@ def test_three_incidents_open_three_alerts_that_resolve(tmp_path, incident_db, s
     assert len(slack.messages()) == 6
 
 
+@pytest.mark.slow  # an hourly sweep through a week: 169 check runs
 def test_two_clean_weeks_raise_at_most_one_alert(tmp_path, clean_db):
     db = shutil.copy(clean_db, tmp_path / "run.duckdb")
     _sweep(_settings(db), END - timedelta(days=7), END)

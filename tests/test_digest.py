@@ -119,7 +119,7 @@ def test_a_tenant_digest_names_no_other_tenant(week_db, tmp_path):
 
     from matplotlib import image
 
-    from tests.test_alerts import _settings as settings_for
+    from tests.demo_db import demo_settings as settings_for
 
     built, chart = pipeline.tenant_digest(settings_for(week_db), "t04", "2026-W42")
     text = digest.markdown(built)

@@ -157,10 +157,10 @@ def test_backfill_flow_replaces_a_range(tmp_path, prefect_harness, monkeypatch):
 def test_monitor_flow_reads_the_sources_file_one_task_run_per_source(tmp_path, prefect_harness, monkeypatch):
     from llm_vitals.flows.monitor import monitor
     from tests.conftest import generated_records, write_jsonl
-    from tests.test_sources_otel import _calls, _spans
+    from tests.otel_spans import generated_calls, write_spans
 
     (tmp_path / "spans").mkdir()
-    _spans(tmp_path / "spans" / "t.json", _calls(40, seed=9))
+    write_spans(tmp_path / "spans" / "t.json", generated_calls(40, seed=9))
     write_jsonl(tmp_path / "app.jsonl", generated_records(60, days=1))
     (tmp_path / "sources.yaml").write_text(f"""
 sources:

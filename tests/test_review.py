@@ -10,8 +10,8 @@ from matplotlib import image
 
 from llm_vitals import pipeline
 from llm_vitals.cli import main
+from tests.demo_db import demo_settings as _settings
 from tests.slack_server import SlackServer
-from tests.test_alerts import _settings
 
 
 @pytest.fixture
