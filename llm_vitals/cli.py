@@ -90,17 +90,17 @@ def _as_of(text: str | None):
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    from llm_vitals import digest
+    from llm_vitals import digest_render
     from llm_vitals.errors import NothingToReport
     from llm_vitals.slack import SlackMessageRefused
 
     if settings.tenant:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
-        sys.stdout.write(digest.markdown(built))
+        sys.stdout.write(digest_render.markdown(built))
         return 0
     token = _secret_token(settings)
     built, chart = pipeline.weekly_digest(settings, settings.week)
-    sys.stdout.write(digest.markdown(built))
+    sys.stdout.write(digest_render.markdown(built))
     chart_path = Path(f"llm-vitals-digest-{built.week}.png")
     chart_path.write_bytes(chart)
     print(f"Chart: {chart_path}")

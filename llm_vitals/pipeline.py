@@ -278,7 +278,7 @@ def _outbox_change(settings: Settings, name: str, message_id: int | None) -> int
 def weekly_digest(settings: Settings, week: str | None = None):
     """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
     queues the message for Slack in the outbox when Slack is configured."""
-    from llm_vitals import alerts, digest, digest_chart
+    from llm_vitals import alerts, digest, digest_chart, digest_render
 
     week = week or _last_complete_week()
     con = _connect(settings)
@@ -288,10 +288,10 @@ def weekly_digest(settings: Settings, week: str | None = None):
             raise NothingToReport(f"Week {week} has no calls in {settings.db}: no digest is posted.",
                                   hint=_range_hint(con))
         rows = db.fetch(con, "digest_chart", this_week=built.start, last_week=built.start - timedelta(days=7), routes=4)
-        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
+        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest_render.title(built))
         if settings.slack_configured:
             with db.transaction(con):
-                alerts.enqueue(con, "digest", settings.slack_channel, "LLM_VITALS_SLACK_CHANNEL", digest.blocks(built))
+                alerts.enqueue(con, "digest", settings.slack_channel, "LLM_VITALS_SLACK_CHANNEL", digest_render.blocks(built))
     finally:
         con.close()
     return built, chart
@@ -315,7 +315,7 @@ def _tenants_hint(con, start) -> str:
 def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
     """Returns the digest and chart of one tenant's calls only: computed in an in-memory copy of
     that tenant's two weeks, so no other tenant's numbers or names can reach it."""
-    from llm_vitals import digest, digest_chart
+    from llm_vitals import digest, digest_chart, digest_render
 
     week = week or _last_complete_week()
     start = digest.parse_week(week)
@@ -337,7 +337,7 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
         built.data_quality = []  # rejected lines carry no trustworthy tenant
         built.week = f"{built.week} · tenant {tenant}"
         rows = db.fetch(con, "digest_chart", this_week=start, last_week=start - timedelta(days=7), routes=4)
-        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest.title(built))
+        chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest_render.title(built))
     finally:
         con.close()
     return built, chart
@@ -345,12 +345,12 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
 
 def queue_digest(settings: Settings, built, channel: str, setting: str) -> None:
     """Queues a (tenant's) digest for `channel` (named by `setting`) in the outbox."""
-    from llm_vitals import alerts, digest
+    from llm_vitals import alerts, digest_render
 
     con = _connect(settings)
     try:
         with db.transaction(con):
-            alerts.enqueue(con, "digest", channel, setting, digest.blocks(built))
+            alerts.enqueue(con, "digest", channel, setting, digest_render.blocks(built))
     finally:
         con.close()
 

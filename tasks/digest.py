@@ -4,7 +4,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from llm_vitals import digest, pipeline
+from llm_vitals import digest_render, pipeline
 from llm_vitals.errors import NothingToReport
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
@@ -17,7 +17,7 @@ def build_digest(settings: Settings, week: str | None = None) -> tuple[str, byte
     """Returns the ISO week and its chart (PNG); the message waits in the outbox for send-alerts."""
     with single_writer():
         built, chart = pipeline.weekly_digest(settings, week)
-    create_markdown_artifact(key="weekly-digest", markdown=digest.markdown(built), description=f"Digest {built.week}")
+    create_markdown_artifact(key="weekly-digest", markdown=digest_render.markdown(built), description=f"Digest {built.week}")
     return built.week, chart
 
 

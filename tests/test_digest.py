@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from llm_vitals import db, digest, pipeline
+from llm_vitals import db, digest, digest_render, pipeline
 from llm_vitals.cli import main
 
 
@@ -18,7 +18,7 @@ def test_the_digest_ties_each_regression_to_its_cause(week_db):
     con = db.connect(week_db)
     built = digest.build(con, "2026-W42")
     con.close()
-    text = digest.markdown(built)
+    text = digest_render.markdown(built)
     assert "2026-W42 (Oct 12 – Oct 18, 2026)" in text
     by_metric = {(r.metric, r.dimension, r.segment): r.attribution for r in built.regressions}
     parser = by_metric[("parser_failure_rate", "route", "extract")]
@@ -41,7 +41,7 @@ def test_the_digest_respects_slack_limits_and_escapes_log_values(week_db):
     built = digest.build(con, "2026-W42")
     con.close()
     built.changes += [("release", f"<!channel> r{i}", datetime(2026, 10, 13, tzinfo=UTC), ["<@U1>"]) for i in range(400)]
-    message = digest.blocks(built)
+    message = digest_render.blocks(built)
     assert len(message["blocks"]) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"] if b["type"] == "section")
     assert any("… and " in b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
@@ -111,7 +111,7 @@ def test_a_model_swap_that_slows_a_route_is_named_in_the_digest(tmp_path):
     assert len(latency) == 1 and latency[0].attribution.kind == "version"
     assert latency[0].attribution.values == ("slow-model",)
     assert "latency_p95_ms 964 ms → 2,834 ms" in latency[0].attribution.text
-    assert "model slow-model first seen 2026-10-12" in digest.markdown(built)
+    assert "model slow-model first seen 2026-10-12" in digest_render.markdown(built)
 
 
 def test_a_tenant_digest_names_no_other_tenant(week_db, tmp_path):
@@ -122,8 +122,8 @@ def test_a_tenant_digest_names_no_other_tenant(week_db, tmp_path):
     from tests.demo_db import demo_settings as settings_for
 
     built, chart = pipeline.tenant_digest(settings_for(week_db), "t04", "2026-W42")
-    text = digest.markdown(built)
-    message = json.dumps(digest.blocks(built))
+    text = digest_render.markdown(built)
+    message = json.dumps(digest_render.blocks(built))
     assert "tenant t04" in text and "retrieval_empty_rate on tenant t04" in text
     others = [f"t{n:02d}" for n in range(1, 13) if n != 4]
     assert not any(name in text or name in message for name in others)

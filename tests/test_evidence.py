@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from llm_vitals import db, digest, evidence, ingest, metrics
+from llm_vitals import db, digest, digest_render, evidence, ingest, metrics
 from llm_vitals.evidence import Usage
 from tests.conftest import write_jsonl
 
@@ -117,7 +117,7 @@ def test_the_digest_applies_the_interpretation_rules_with_their_evidence(tmp_pat
     ingest.ingest(con, ingest.discover([str(write_jsonl(tmp_path / "rules.jsonl", calls))]))
     metrics.compute(con)
     built = digest.build(con, "2026-W42")
-    text = digest.markdown(built)
+    text = digest_render.markdown(built)
 
     parser = next(r for r in built.regressions if r.metric == "parser_failure_rate")  # only extract has v2
     assert parser.attribution.values == ("v2",)

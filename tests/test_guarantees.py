@@ -8,7 +8,7 @@ from datetime import datetime
 import matplotlib.image
 import pytest
 
-from llm_vitals import cli, db, digest, digest_chart, ingest, metrics, pipeline, query
+from llm_vitals import cli, db, digest_chart, digest_render, ingest, metrics, pipeline, query
 from llm_vitals.formatting import segment_label
 from llm_vitals.settings import Settings
 from tests.conftest import record, write_jsonl
@@ -51,7 +51,7 @@ def test_a_tenant_named_none_is_told_apart_from_calls_without_a_tenant(tmp_path)
 def test_a_tenant_digest_escapes_its_plain_text_like_its_blocks(tmp_path):
     settings = _monitor(tmp_path, [record(request_id=f"x{i}", tenant="<!channel>") for i in range(3)])
     built, _ = pipeline.tenant_digest(settings, "<!channel>", "2026-W41")
-    message = digest.blocks(built)
+    message = digest_render.blocks(built)
     assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
     assert all("<!channel>" not in str(block) for block in message["blocks"][1:])
 
