@@ -4,6 +4,7 @@ data; `digest_render` writes it as Markdown or as Slack Block Kit."""
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import duckdb
 
@@ -20,6 +21,27 @@ QUALITY = ("parser_failure_rate", "retrieval_empty_rate", "timeout_rate", "rate_
 REGRESSING = tuple(m for m in RATE_COUNTS if m != "eval_pass_rate")  # rates where up is worse
 QUALITY_DOWN = ("parser_failure_rate", "retrieval_empty_rate", "context_truncation_rate", "escalation_rate")
 COST_MARGIN = 0.25  # cost is "up faster than usage" when cost per task rose by more than 25 %
+
+
+class VersionChange(NamedTuple):
+    """A version first seen in the period (sql/digest_version_changes.sql)."""
+
+    dimension: str  # model, prompt_version, release, retrieval_config, tool_schema_version, temperature
+    value: str
+    first_seen: datetime
+    routes: list[str]
+
+
+class AlertSpan(NamedTuple):
+    """An alert open during the period, and how long it lasted in it (sql/digest_operations.sql)."""
+
+    metric: str
+    dimension: str
+    segment: str
+    severity: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    lasted: timedelta
 
 
 @dataclass
@@ -43,9 +65,9 @@ class Digest:
     week: str
     start: datetime
     numbers: dict[tuple[bool, str, str, str], tuple[float | None, int]]  # (this week?, dim, seg, metric)
-    changes: list[tuple[str, str, datetime, list[str]]]
+    changes: list[VersionChange]
     regressions: list[Regression]
-    alerts: list[tuple]
+    alerts: list[AlertSpan]
     data_quality: list[tuple[str, int]]
     cost_regressions: list[Regression] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -77,7 +99,7 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
         (this, dimension, segment, metric): (value, n)
         for this, dimension, segment, metric, value, n in db.fetch(con, "digest_week_metrics", this_week=start, last_week=last)
     }
-    changes = [tuple(row) for row in db.fetch(con, "digest_version_changes", week_start=start, week_end=end)]
+    changes = [VersionChange(*row) for row in db.fetch(con, "digest_version_changes", week_start=start, week_end=end)]
     rollouts = {(d, v): seen for d, v, seen, _ in changes}
     regressions = []
     for (this, dimension, segment, metric), (value, n) in numbers.items():
@@ -101,7 +123,7 @@ def build(con: duckdb.DuckDBPyConnection, week: str, *, top: int = 5, alpha: flo
     for r in regressions:
         r.finding = _finding(con, numbers, usage, r, start, last)
     costs = sorted(_cost_regressions(usage), key=lambda r: -r.impact)[:top]
-    alerts = [tuple(row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
+    alerts = [AlertSpan(*row) for row in db.fetch(con, "digest_operations", week_start=start, week_end=end)]
     quality = [tuple(row) for row in db.fetch(con, "digest_data_quality", week_start=start, week_end=end)]
     return Digest(week.upper(), start, numbers, changes, regressions, alerts, quality, costs)
 

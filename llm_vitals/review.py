@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from llm_vitals import db
+from llm_vitals.digest import AlertSpan, VersionChange
 from llm_vitals.formatting import duration
 
 CHECKLIST = (
@@ -27,8 +28,8 @@ class Review:
     start: datetime
     daily: list[tuple[datetime, str, float | None]]
     models: list[tuple]
-    changes: list[tuple]
-    alerts: list[tuple]
+    changes: list[VersionChange]
+    alerts: list[AlertSpan]
     charts: dict[str, bytes]
 
 
@@ -51,8 +52,8 @@ def build(con: duckdb.DuckDBPyConnection, month: str) -> Review:
     window = {"month_start": start, "previous_start": previous, "month_end": following}
     daily = [tuple(r) for r in db.fetch(con, "review_daily", **window)]
     models = [tuple(r) for r in db.fetch(con, "review_models", **window)]
-    changes = [tuple(r) for r in db.fetch(con, "digest_version_changes", week_start=start, week_end=following)]
-    alerts = [tuple(r) for r in db.fetch(con, "digest_operations", week_start=start, week_end=following)]
+    changes = [VersionChange(*r) for r in db.fetch(con, "digest_version_changes", week_start=start, week_end=following)]
+    alerts = [AlertSpan(*r) for r in db.fetch(con, "digest_operations", week_start=start, week_end=following)]
     return Review(month, start, daily, models, changes, alerts, _charts(daily, changes, start))
 
 
