@@ -187,3 +187,39 @@ def interrupted(exc: BaseException) -> bool:
     InterruptException, or a RuntimeError "Query interrupted" from a result being fetched."""
     return isinstance(exc, duckdb.InterruptException) or (
         isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted")
+
+
+@contextmanager
+def interrupt_on_ctrl_c(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Stops con's running statement on Ctrl-C. Python runs its SIGINT handler only between
+    bytecodes, which a long DuckDB statement may not reach for minutes; the signal's wakeup byte
+    is written at once, though, so a thread waiting on it interrupts the connection. Outside the
+    main thread (a Prefect worker's task) it does nothing."""
+    import signal
+    import threading
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end)
+    except ValueError:  # not the main thread
+        os.close(read_end)
+        os.close(write_end)
+        yield
+        return
+
+    def watch() -> None:
+        while (got := os.read(read_end, 64)) and signal.SIGINT not in got:
+            pass
+        if got:
+            con.interrupt()
+
+    watcher = threading.Thread(target=watch, name="llm-vitals-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(write_end)  # the watcher reads end-of-file and stops
+        watcher.join(timeout=1)
+        os.close(read_end)

@@ -110,7 +110,8 @@ def _session(path: Path, read_copy: Path | None, wait_seconds: float, on_wait, t
         return con.execute(sql)
 
     try:
-        yield cursor_of
+        with db.interrupt_on_ctrl_c(con):
+            yield cursor_of
     except duckdb.PermissionException as exc:
         raise QueryRefused(
             "`llm-vitals query` cannot read or write files, ATTACH databases or change settings.",

@@ -8,7 +8,6 @@ from llm_vitals.errors import VitalsError
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
-_COMMENT_LINE = re.compile(r"^\s*--[^\n]*$", re.M)
 
 
 @cache
@@ -20,10 +19,17 @@ def load(name: str) -> str:
     return resource.read_text(encoding="utf-8")
 
 
-def statements(name: str) -> list[str]:
-    """Returns the statements of sql/<name>.sql, split at semicolons that end a line of code."""
-    code = _COMMENT_LINE.sub("", load(name))  # a comment ending in ';' must not end a statement
-    return [part.strip() for part in re.split(r";\s*$", code, flags=re.M) if _has_code(part)]
+@cache
+def statements(name: str) -> tuple[str, ...]:
+    """Returns the statements of sql/<name>.sql, split by DuckDB's own parser (so a ';' inside a
+    string or a comment never ends one). Raises VitalsError naming the file when it does not parse."""
+    import duckdb
+
+    try:
+        return tuple(statement.query.strip() for statement in duckdb.extract_statements(load(name)))
+    except duckdb.Error as exc:
+        raise VitalsError(f"SQL file sql/{name}.sql does not parse: {str(exc).strip().splitlines()[0]}",
+                          hint="The installed package is damaged or was edited: reinstall llm-vitals.") from exc
 
 
 def parameters_for(statement: str, values: dict[str, object]) -> dict[str, object]:
@@ -31,7 +37,3 @@ def parameters_for(statement: str, values: dict[str, object]) -> dict[str, objec
     code = _COMMENT.sub("", statement)
     wanted = set(_PARAMETER.findall(code))
     return {name: value for name, value in values.items() if name in wanted}
-
-
-def _has_code(text: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())

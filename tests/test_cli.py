@@ -129,6 +129,13 @@ def test_a_reader_that_stops_early_ends_the_output_quietly(loaded):
     assert (loaded.parent / "err.txt").read_text() == ""
 
 
+def _cpu_seconds(pid: int) -> float:
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_ctrl_c_stops_a_query_with_one_line(loaded):
     import signal
     import subprocess
@@ -141,9 +148,11 @@ def test_ctrl_c_stops_a_query_with_one_line(loaded):
                         " os.execv(sys.argv[1], sys.argv[1:])"]
     running = subprocess.Popen(as_at_a_terminal + _cli("query", "--db", str(loaded), slow), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    deadline = time.monotonic() + 60
+    while _cpu_seconds(running.pid) < 3 and time.monotonic() < deadline:  # well inside the query, past start-up
+        time.sleep(0.2)
     running.send_signal(signal.SIGINT)
-    out, err = running.communicate(timeout=60)
+    out, err = running.communicate(timeout=30)
     assert running.returncode == 130 and out == ""
     assert err.startswith("llm-vitals: Interrupted;") and err.count("\n") == 1 and "Unexpected" not in err
 
