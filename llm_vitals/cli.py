@@ -9,7 +9,10 @@ from pydantic import ValidationError
 
 from llm_vitals import db, pipeline, report
 from llm_vitals.errors import VitalsError
+from llm_vitals.prefect_secret import slack_token  # reads Prefect only when a Secret block is named
 from llm_vitals.settings import Settings
+
+_INTERRUPTED = "Interrupted; nothing half-done is kept (a running batch is rolled back)."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,11 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except KeyboardInterrupt:
-        _fail("Interrupted; nothing half-done is kept (a running batch is rolled back).")
+        _fail(_INTERRUPTED)
         return 130
     except Exception as exc:  # the outermost boundary: one clear line, never a bare stack trace
         if db.interrupted(exc):  # DuckDB turns Ctrl-C inside a statement into its own error
-            _fail("Interrupted; nothing half-done is kept (a running batch is rolled back).")
+            _fail(_INTERRUPTED)
             return 130
         if os.environ.get("LLM_VITALS_DEBUG"):
             raise
@@ -70,7 +73,7 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    token = _secret_token(settings)  # a Secret block that cannot be read fails before any work
+    token = slack_token(settings)  # a Secret block that cannot be read fails before any work
     summary = pipeline.run_checks(settings, settings.as_of)
     delivery = pipeline.deliver_alerts(settings, token=token) if settings.slack_configured else None
     print(report.checks_text(summary, delivery, settings.slack_configured))
@@ -98,7 +101,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
         sys.stdout.write(digest_render.markdown(built))
         return 0
-    token = _secret_token(settings)
+    token = slack_token(settings)
     built, chart = pipeline.weekly_digest(settings, settings.week)
     sys.stdout.write(digest_render.markdown(built))
     chart_path = Path(f"llm-vitals-digest-{built.week}.png")
@@ -128,7 +131,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
-    token = _secret_token(settings)
+    token = slack_token(settings)
     built, html_path, md_path = pipeline.monthly_review(settings, settings.month)
     print(f"Monthly review {built.month}: {html_path} and {md_path}")
     if settings.slack_configured:
@@ -139,21 +142,13 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _secret_token(settings: Settings) -> str | None:
-    if settings.slack_token_secret_block and not settings.slack_bot_token:
-        from llm_vitals.prefect_secret import slack_token  # needs Prefect: only for a Secret block
-
-        return slack_token(settings)
-    return None
-
-
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import query
 
     if args.retry:
         print(f"{pipeline.outbox_retry(settings, _message_id(args.retry))} dead message(s) put back in line.")
         if settings.slack_configured:
-            print(report.delivery_text(pipeline.deliver_alerts(settings, token=_secret_token(settings))))
+            print(report.delivery_text(pipeline.deliver_alerts(settings, token=slack_token(settings))))
     if args.drop:
         print(f"{pipeline.outbox_drop(settings, _message_id(args.drop))} message(s) dropped; they will not be sent.")
     listed = pipeline.outbox_messages(settings)

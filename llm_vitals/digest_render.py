@@ -4,7 +4,7 @@ Block Kit message (escaped, within Slack's limits). The numbers come from `diges
 from datetime import timedelta
 
 from llm_vitals.digest import HEADLINE, QUALITY, Digest
-from llm_vitals.formatting import duration, metric_value, segment_label
+from llm_vitals.formatting import duration, is_fraction, metric_value, segment_label
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 
 
@@ -60,14 +60,14 @@ def _sections(digest: Digest, markdown: bool) -> list[tuple[str, list[str]]]:
     sections.append(("Quality and reliability", quality or ["No quality signals logged this week."]))
     sections.append(("What changed", [
         f"• {dimension} {e(value)} first seen {seen:%Y-%m-%d %H:%M} UTC on {', '.join(e(r) for r in routes)}"
-        + "".join(f"; moved: {r.metric} on {e(_label(r.dimension, r.segment))} {metric_value(r.metric, r.before)} → {metric_value(r.metric, r.now)}"
+        + "".join(f"; moved: {r.metric} on {e(segment_label(r.dimension, r.segment))} {metric_value(r.metric, r.before)} → {metric_value(r.metric, r.now)}"
                   for r in digest.regressions if r.attribution.kind == "version" and value in r.attribution.values)
         for dimension, value, seen, routes in digest.changes] or ["No new prompt, model, release or config versions."]))
     sections.append(("Top regressions", [f"• {e(r.text)}" for r in digest.regressions] or ["None this week."]))
     sections.append(("Cost growing faster than usage", [f"• {e(r.text)}" for r in digest.cost_regressions]
                      or ["Cost per task within 25 % of last week's everywhere."]))
     sections.append(("Alerts", [
-        f"• {metric} on {e(_label(dimension, segment))} ({severity}): opened {opened:%Y-%m-%d %H:%M},"
+        f"• {metric} on {e(segment_label(dimension, segment))} ({severity}): opened {opened:%Y-%m-%d %H:%M},"
         f" {'resolved ' + format(resolved, '%Y-%m-%d %H:%M') if resolved else 'still open'}, lasted {duration(lasted)}"
         for metric, dimension, segment, severity, opened, resolved, lasted in digest.alerts] or ["No alerts this week."]))
     sections.append(("Data quality", [f"• {e(reason)}: {count:,}" for reason, count in digest.data_quality if count]
@@ -80,10 +80,6 @@ def _change(digest: Digest, metric: str, dimension: str = "all", segment: str = 
     shown = metric_value(metric, now)
     if now is None or before is None:
         return shown
-    if metric.endswith("_rate") or metric == "routing_share":
+    if is_fraction(metric):
         return f"{shown} ({100 * (now - before):+.1f} pts)"
     return f"{shown} ({100 * (now - before) / before:+.0f}%)" if before else shown
-
-
-def _label(dimension: str, segment: str) -> str:
-    return segment_label(dimension, segment)

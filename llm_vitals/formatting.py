@@ -18,13 +18,18 @@ def percent(rate: float | None) -> str:
     return "n/a" if rate is None else f"{100 * rate:.1f}%"
 
 
+def is_fraction(metric: str) -> bool:
+    """Whether the metric is a share of calls (a rate or a routing share), shown as a percentage."""
+    return metric.endswith(("_rate", "_share"))
+
+
 def metric_value(metric: str, value: float | None) -> str:
     """A metric's value in its unit, told by its name: rates and shares as percentages, *_usd as
     dollars (4 decimals under $1), *_ms as whole milliseconds; anything else (counts, tokens, burn
     rates, minutes) whole from 1,000 up and with four significant digits below: never 1.806e+07."""
     if value is None:
         return "n/a"
-    if metric.endswith(("_rate", "_share")):
+    if is_fraction(metric):
         return percent(value)
     if metric.endswith("_usd"):
         return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
