@@ -61,11 +61,7 @@ def apply(
     alert resolves when the shortest window (up to a day long) with enough data shows the value
     back within its threshold; with no such window judged, it stays open while any window fails."""
     changes = AlertChanges()
-    open_alerts = {
-        tuple(row[1:5]): row for row in con.execute(
-            "select alert_id, check_name, metric, dimension, segment, severity, opened_at, last_posted_at"
-            " from alerts where status = 'open'").fetchall()
-    }
+    open_alerts = {tuple(row[1:5]): row for row in db.fetch(con, "alerts_open_list")}
     resolved_at = dict(db.fetch(con, "alerts_last_resolved"))
     for incident in found:
         cause = incident.cause
@@ -76,7 +72,7 @@ def apply(
         last = resolved_at.get("\x1f".join(incident.key))
         if last is not None and cause.window_start < last:
             continue  # the echo of an incident that was already resolved
-        alert_id = _next_id(con, "alerts", "alert_id")
+        alert_id = db.fetch(con, "alerts_next_id")[0][0]
         db.run(con, "alerts_open", alert_id=alert_id, check_name=cause.check, metric=cause.metric,
                dimension=cause.dimension, segment=cause.segment, severity=cause.severity, as_of=as_of,
                grain=cause.grain, window_start=cause.window_start, observed=cause.observed, threshold=cause.threshold,
@@ -97,11 +93,11 @@ def apply(
             if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
                 enqueue(con, "reminder", *routing.channel_for(severity, dimension, segment),
                         slack_messages.alert_opened(failing[0], []), alert_id)
-                con.execute("update alerts set last_posted_at = ? where alert_id = ?", [as_of, alert_id])
+                db.run(con, "alerts_reminded", alert_id=alert_id, as_of=as_of)
                 changes.reminded.append(alert_id)
         elif recent and not recent[0].beyond:
             passing = recent[0]
-            con.execute("update alerts set status = 'resolved', resolved_at = ? where alert_id = ?", [as_of, alert_id])
+            db.run(con, "alerts_resolve", alert_id=alert_id, as_of=as_of)
             if queue_messages:
                 enqueue(con, "resolved", *routing.channel_for(severity, dimension, segment),
                         slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
@@ -123,8 +119,3 @@ def enqueue(con, kind: str, channel: str | None, setting: str, payload: dict, al
     llm_vitals.slack.deliver), with a unique key Slack keeps as the message's metadata."""
     db.run(con, "outbox_enqueue", alert_id=alert_id, kind=kind, channel=channel, channel_setting=setting,
            payload=json.dumps(payload), message_key=uuid.uuid4().hex)
-
-
-def _next_id(con, table: str, column: str) -> int:
-    # table and column come from this module's constants, never from data
-    return con.execute(f"select coalesce(max({column}), 0) + 1 from {table}").fetchall()[0][0]

@@ -155,13 +155,12 @@ def builtin_results(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_o
 
 def last_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The latest as_of an earlier check run judged (None before the first run)."""
-    return con.execute("select max(as_of) from check_runs where not look_back").fetchall()[0][0]
+    return db.fetch(con, "check_last_as_of")[0][0]
 
 
 def store_results(con: duckdb.DuckDBPyConnection, as_of: datetime, results: list[CheckResult], *, look_back: bool) -> int:
     """Appends the run and its results to check_runs and check_results; returns the run id."""
-    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from check_results").fetchall()[0][0]
-    run_id = max(run_id, con.execute("select coalesce(max(run_id), 0) + 1 from check_runs").fetchall()[0][0])
+    run_id = db.fetch(con, "check_next_run_id")[0][0]
     db.run(con, "check_record_run", run_id=run_id, as_of=as_of, look_back=look_back)
     table = pa.table({name: [getattr(r, name) for r in results] for name in RESULT_FIELDS})
     con.register("run_results", table)

@@ -116,14 +116,16 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     fingerprint of sql/schema.sql and sql/views.sql, kept in pipeline_state)."""
     fingerprint = _schema_fingerprint()
     try:
-        rows = con.execute("select value from pipeline_state where name = 'schema_fingerprint'").fetchall()
-    except duckdb.CatalogException:
+        rows = fetch(con, "pipeline_state_value", state_name="schema_fingerprint")
+    except DatabaseError as exc:  # a new file: no pipeline_state yet
+        if not isinstance(exc.__cause__, duckdb.CatalogException):
+            raise
         rows = []
     if rows and rows[0][0] == fingerprint:
         return
     run(con, "schema")
     run(con, "views")
-    con.execute("insert or replace into pipeline_state (name, value) values ('schema_fingerprint', ?)", [fingerprint])
+    run(con, "pipeline_state_save", state_name="schema_fingerprint", value=fingerprint)
 
 
 @functools.cache

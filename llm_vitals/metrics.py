@@ -29,43 +29,32 @@ def compute(
     window overlapping the range `also` (a backfill, which may have removed calls), atomically."""
     started = time.perf_counter()
     since = _state(con, "metrics_through_batch_id")
-    through = con.execute("select coalesce(max(batch_id), 0) from requests").fetchall()[0][0]
+    through = db.fetch(con, "metrics_through")[0][0]
     db.run(con, "macros")
     with db.transaction(con):
         full = full or since == 0
         db.run(con, "metrics_windows", since_batch_id=since, full=full,
                range_start=also[0] if also else None, range_end=also[1] if also else None)
-        con.execute("create or replace temp table metrics_staging as select * from metrics limit 0")
-        con.execute(
-            "create or replace temp table metric_tails (grain varchar, window_start timestamptz, dimension varchar,"
-            " segment varchar, latency_ms_q double[], ttft_ms_q double[])"
-        )
+        db.run(con, "metrics_staging")
         for grain in GRAINS:
             db.run(con, "metrics_tails", grain=grain)
         db.run(con, "metrics_cells")
         db.run(con, "metrics_calls")
-        con.execute(
-            "create or replace temp table task_facts (hour_start timestamptz, day_start timestamptz,"
-            " week_start timestamptz, route varchar, tenant varchar, outcome boolean, cost_usd decimal(38, 12))"
-        )
         parts = _task_partitions(con)
         for part in range(parts):
             db.run(con, "metrics_task_facts", full=full, part=part, parts=parts)
         db.run(con, "metrics_tasks")
-        windows = con.execute("select count(*) from metric_windows").fetchall()[0][0]
-        rows = con.execute("select count(*) from metrics_staging").fetchall()[0][0]
+        windows, rows = db.fetch(con, "metrics_staged")[0]
         db.run(con, "metrics_replace", through_batch_id=max(through, since))
     return MetricsSummary(windows, rows, max(through, since), time.perf_counter() - started)
 
 
 def _task_partitions(con: duckdb.DuckDBPyConnection) -> int:
     """Returns how many hash partitions of task_id keep one task aggregation within memory."""
-    calls = con.execute(
-        "select count(*) from requests where started_at >= (select min(window_start) from metric_windows)"
-    ).fetchall()[0][0]
+    calls = db.fetch(con, "metrics_window_calls")[0][0]
     return max(1, -(-calls // CALLS_PER_TASK_PARTITION))
 
 
 def _state(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    rows = con.execute("select value from pipeline_state where name = ?", [name]).fetchall()
+    rows = db.fetch(con, "pipeline_state_value", state_name=name)
     return rows[0][0] if rows else 0
