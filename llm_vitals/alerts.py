@@ -13,6 +13,7 @@ import duckdb
 
 from llm_vitals import db, slack_messages
 from llm_vitals.checks import CheckResult, Incident
+from llm_vitals.formatting import segment_label
 
 
 @dataclass
@@ -56,18 +57,23 @@ def apply(
 ) -> AlertChanges:
     """Opens alerts for new incidents and resolves recovered ones; queues their messages when queue_messages.
 
-    An incident opens no alert when one is open for its cause, or when its window began before the
+    An incident opens no alert when one is open for its cause or covers it (`joins`: the same
+    rise seen through another segment or a metric that moves with it), or when its window began before the
     last alert of that cause resolved (a longer window still holding the past incident). An open
     alert resolves when the shortest window (up to a day long) with enough data shows the value
-    back within its threshold; with no such window judged, it stays open while any window fails."""
+    back within its threshold, and the 6-hour window, when it is not that window, does not fail:
+    one quiet hour in a running incident is noise, not a recovery. With no such window judged, it
+    stays open while any window fails."""
     changes = AlertChanges()
     open_alerts = {tuple(row[1:5]): row for row in db.fetch(con, "alerts_open_list")}
     resolved_at = dict(db.fetch(con, "alerts_last_resolved"))
     for incident in found:
         cause = incident.cause
-        if incident.key in open_alerts:  # still going: what it drags along may have grown (no new post)
-            db.run(con, "alerts_extend", alert_id=open_alerts[incident.key][0],
-                   also_seen_in=[r.label for r in incident.also_seen_in] + [r.metric for r in incident.also_raised])
+        host = incident.joins if incident.joins in open_alerts else incident.key
+        if host in open_alerts:  # still going, or a cause an open alert covers: it may have grown (no new post)
+            joined = [cause.label] * (cause.label != segment_label(*host[2:])) + [cause.metric] * (cause.metric != host[1])
+            db.run(con, "alerts_extend", alert_id=open_alerts[host][0],
+                   also_seen_in=joined + [r.label for r in incident.also_seen_in] + [r.metric for r in incident.also_raised])
             continue
         last = resolved_at.get("\x1f".join(incident.key))
         if last is not None and cause.window_start < last:
@@ -95,7 +101,7 @@ def apply(
                         slack_messages.alert_opened(failing[0], []), alert_id)
                 db.run(con, "alerts_reminded", alert_id=alert_id, as_of=as_of)
                 changes.reminded.append(alert_id)
-        elif recent and not recent[0].beyond:
+        elif recent and not recent[0].beyond and not any(r.status == "fail" for r in recent[1:] if r.grain == "6h"):
             passing = recent[0]
             db.run(con, "alerts_resolve", alert_id=alert_id, as_of=as_of)
             if queue_messages:

@@ -42,8 +42,11 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
              for w in windows if w.name not in remembered]
     new = _fresh_results(con, fresh, thresholds, great_expectations, docs_dir)
     results = new + [r for w in windows for r in remembered.get(w.name, [])]
-    found = checks.incidents(results, windows, thresholds, check_data.Without(con, windows),
-                             check_data.OtherErrors(con, windows), tested=tested)
+    without, other_errors = check_data.Without(con, windows), check_data.OtherErrors(con, windows)
+    found = checks.incidents(results, windows, thresholds, without, other_errors, tested=tested)
+    open_keys = {tuple(row[1:5]) for row in db.fetch(con, "alerts_open_list")}
+    checks.join_open(found, open_keys, without, other_errors, thresholds,
+                     checks.test_levels(results, windows, thresholds, tested))
     extra = check_data.builtin_results(con, thresholds, as_of)
     if thresholds.budgets:
         from llm_vitals import budgets

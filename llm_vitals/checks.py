@@ -78,6 +78,7 @@ class Incident:
     cause: CheckResult
     also_seen_in: list[CheckResult] = field(default_factory=list)  # segments it lifts past their thresholds
     also_raised: list[CheckResult] = field(default_factory=list)  # other metrics it moves (error_rate by timeouts)
+    joins: tuple[str, str, str, str] | None = None  # the key of the open alert that already covers this cause
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -295,9 +296,7 @@ def incidents(results: list[CheckResult], windows: list[WindowSpec], thresholds:
     """Groups the failures into incidents per window and metric (one incident per cause across
     windows); marks the explained results' `explained_by`. `tested` gives the Holm family size of
     windows whose results are only partly given (those taken from an earlier run)."""
-    tested = tested or {}
-    levels = {w.name: level_of(w, thresholds) / max(1, tested.get(w.name) or sum(
-        r.p_value is not None and r.grain == w.name for r in results)) for w in windows}
+    levels = test_levels(results, windows, thresholds, tested)
     found: dict[tuple, Incident] = {}
     groups: dict[tuple, list[CheckResult]] = defaultdict(list)
     lifted: dict[tuple, list[CheckResult]] = defaultdict(list)
@@ -343,6 +342,57 @@ def incidents(results: list[CheckResult], windows: list[WindowSpec], thresholds:
                 found[cause.key] = Incident(cause, dragged)
     merged = _across_windows(list(found.values()), results)
     return _fold_related(_fold_errors(merged, other_errors, levels), without, thresholds, levels)
+
+
+def test_levels(results: list[CheckResult], windows: list[WindowSpec], thresholds: Thresholds,
+                tested: dict[str, int] | None = None) -> dict[str, float]:
+    """The Bonferroni level of one test of each window (its family's level over its family's size):
+    what a re-test without another segment's calls must reach to stay significant."""
+    tested = tested or {}
+    return {w.name: level_of(w, thresholds) / max(1, tested.get(w.name) or sum(
+        r.p_value is not None and r.grain == w.name for r in results)) for w in windows}
+
+
+def join_open(found: list[Incident], open_keys: set[tuple[str, str, str, str]], without: Without,
+              other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds,
+              levels: dict[str, float]) -> None:
+    """One cause, one alert across runs: sets `joins` on each incident whose cause an open alert
+    already covers. That alert's metric is the incident's own or one it moves with (error_rate with
+    timeouts, p99 with p95, cost per call with tokens per call), and it names the same segment,
+    or all calls where the incident names a segment or the other way round, or a segment without
+    whose calls the incident's segment is no longer significant (a route's cost without the calls
+    of the model whose cost alert is open)."""
+    for incident in found:
+        if incident.key not in open_keys:
+            incident.joins = _open_host(incident.cause, open_keys, without, other_errors, thresholds,
+                                        levels.get(incident.cause.grain, 0.0))
+
+
+def _open_host(cause: CheckResult, open_keys: set[tuple[str, str, str, str]], without: Without,
+               other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds, level: float
+               ) -> tuple[str, str, str, str] | None:
+    hosts = (cause.metric, *_FOLLOWS.get(cause.metric, ()),
+             *(("timeout_rate", "rate_limit_rate") if cause.metric == "error_rate" else ()))
+    for key in sorted(k for k in open_keys if k[0] == cause.check and k[1] in hosts):
+        _check, metric, dimension, segment = key
+        if cause.metric == "error_rate" and metric != "error_rate" and _errors_of_their_own(cause, other_errors, level):
+            continue
+        if (dimension, segment) == (cause.dimension, cause.segment):
+            return key
+        if metric == cause.metric and "all" in (dimension, cause.dimension):
+            return key
+        if dimension not in (cause.dimension, "all") and _explained(
+                cause, replace(cause, dimension=dimension, segment=segment), without, thresholds, level):
+            return key
+    return None
+
+
+def _errors_of_their_own(cause: CheckResult, other_errors: Callable[[CheckResult], tuple[int, int]],
+                         level: float) -> bool:
+    """Whether an error_rate result's errors other than timeouts and rate limits are significantly
+    beyond its threshold on their own."""
+    other, n = other_errors(cause)
+    return bool(n) and other / n > cause.threshold and binomial_sf(other, n, cause.threshold) <= level
 
 
 # a metric that moves with another on the same calls: (host, follower) — one cause, one alert
@@ -414,8 +464,7 @@ def _fold_errors(found: list[Incident], other_errors: Callable[[CheckResult], tu
         if host is None:
             out.append(incident)
             continue
-        other, n = other_errors(cause)  # the segment's errors that are neither timeouts nor rate limits
-        if n and other / n > cause.threshold and binomial_sf(other, n, cause.threshold) <= levels.get(cause.grain, 0.0):
+        if _errors_of_their_own(cause, other_errors, levels.get(cause.grain, 0.0)):
             out.append(incident)  # errors beyond the timeouts: a cause of their own
         else:
             cause.explained_by = f"{host.cause.metric} on {host.cause.label}"

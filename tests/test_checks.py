@@ -148,6 +148,46 @@ def test_a_rise_the_incident_does_not_explain_opens_its_own():
     assert ("route", "extract") in causes and ("tenant", "t2") in causes
 
 
+def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
+    config = _thresholds(windows=["day"])
+    cells = []
+    for tenant in ("t1", "t2", "t3"):
+        cells.append(_cell("extract", "m1", "v8", tenant, failures=90, structured=1000))  # m1 broke: 9 %
+        cells.append(_cell("chat", "m2", "v1", tenant, failures=10, structured=1000))     # 1 %
+    cells.append(_cell("extract", "m2", "v8", "t4", failures=10, structured=1000))  # extract without m1: 1 %
+    results = _judge(cells, config)
+    extract = next(r for r in results if (r.dimension, r.segment) == ("route", "extract"))
+    assert extract.status == "fail"
+    found = [checks.Incident(extract)]  # say a run sees it on route extract first (its 6 h window, say)
+    levels = checks.test_levels(results, [DAY], config)
+    key = ("threshold", "parser_failure_rate")
+    # an earlier run opened the rise on model m1, without whose calls route extract is at 1 %
+    checks.join_open(found, {(*key, "model", "m1")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+    assert [i.joins for i in found] == [(*key, "model", "m1")]
+    # all calls open: a segment's rise of the same metric is that alert's
+    checks.join_open(found, {(*key, "all", "all")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+    assert [i.joins for i in found] == [(*key, "all", "all")]
+    # an open alert on a model whose calls do not explain it, or on another metric, covers nothing
+    for other in [(*key, "model", "m2"), ("threshold", "timeout_rate", "route", "extract")]:
+        checks.join_open(found, {other}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+        assert [i.joins for i in found] == [None]
+
+
+def test_an_error_rise_joins_the_open_timeout_alert_unless_other_errors_rose_too():
+    config = thresholds.Thresholds.model_validate({"checks": {"error_rate": {
+        "severity": "critical", "max": 0.5, "max_ratio": 2.0, "min_increase": 0.01, "min_sample_size": 30}}})
+    cause = checks.CheckResult("threshold", "error_rate", "day", START, "model", "m1", "critical", observed=0.08,
+                               threshold=0.04, baseline=0.02, numerator=80, sample_size=1000, p_value=1e-12,
+                               status="fail", beyond=True)
+    timeouts_open = {("threshold", "timeout_rate", "model", "m1")}
+    levels = {"day": 1e-4}
+    incident = checks.Incident(cause)
+    checks.join_open([incident], timeouts_open, checks.rate_without([]), lambda r: (5, 1000), config, levels)
+    assert incident.joins == ("threshold", "timeout_rate", "model", "m1")  # 5 other errors of 1,000: the timeouts'
+    checks.join_open([incident], timeouts_open, checks.rate_without([]), lambda r: (75, 1000), config, levels)
+    assert incident.joins is None  # 75 other errors of 1,000: a cause of their own, its own alert
+
+
 def test_a_rise_everywhere_is_one_incident_on_all_calls():
     config = _thresholds(windows=["day"])
     cells = [_cell(route, model, "v1", tenant, failures=60 if tenant == "t1" else 48, structured=1000 if tenant == "t1" else 800)
