@@ -2,6 +2,8 @@
 
     python benchmarks/alert_quality.py                 # the full suite (README table)
     python benchmarks/alert_quality.py --quick         # a few scenarios, to try a change
+    python benchmarks/alert_quality.py --size 5x1d --calls-per-day 10000   # some sizes, more traffic
+    python benchmarks/alert_quality.py --ceiling       # what an oracle could catch (no checks run)
 
 Each scenario is 21 days of request logs at about 2,000 calls a day (diurnal and weekly traffic,
 8 routes, 5 models, 16 tenants of Zipf-like sizes, day-to-day noise in every rate), with one
@@ -17,6 +19,10 @@ hour of days 8-21, as a schedule would, and its alerts are scored:
                   (or before the start) in incident scenarios
   time to detect  median, hours from the start to the alert
 Seeds differ per scenario; nothing is tuned to one of them.
+
+`--ceiling` bounds the recall of any detector on the rate incidents: an oracle that knows the
+incident's metric, segment, start and true rate makes one exact binomial test of the events in the
+incident's calls of its first day, at a false-alarm level per test; its power is the ceiling.
 """
 
 import argparse
@@ -125,16 +131,13 @@ def _pick_segment(rng, kind: str, dimension: str) -> str:
     return str(rng.choice(TENANTS[:10]))  # a tenant with some traffic: the ten largest of sixteen
 
 
-def generate(s: Scenario, path: Path) -> int:
-    """Writes the scenario's calls as JSON Lines; returns how many."""
-    import duckdb
-    import pyarrow as pa
-
+def simulate(s: Scenario, per_day: int = 2000) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The scenario's calls as columns, and which calls the incident touches."""
     rng = np.random.default_rng(s.seed)
     hours = np.arange(DAYS * 24)
     diurnal = 0.35 + np.sin(np.clip((hours % 24 - 6) / 16, 0, 1) * np.pi) ** 2
     weekly = np.where((hours // 24) % 7 >= 5, 0.7, 1.0)
-    expected = 2000 / 24 * diurnal * weekly / (diurnal * weekly).mean()
+    expected = per_day / 24 * diurnal * weekly / (diurnal * weekly).mean()
     per_hour = rng.poisson(expected)
     n = int(per_hour.sum())
     hour = np.repeat(hours, per_hour)
@@ -179,16 +182,30 @@ def generate(s: Scenario, path: Path) -> int:
     retrieval = np.isin(np.array(ROUTES)[route], list(RETRIEVAL))
     empty = rng.random(n) < BASE["empty_retrieval"] * noise * boost("retrieval")
     docs = np.where(empty, 0, rng.integers(1, 9, n))
-    table = pa.table({
-        "request_id": [f"s{s.seed}-{i}" for i in range(n)],
-        "timestamp": pa.array((ts * 1e6).astype("int64"), pa.timestamp("us", tz="UTC")),
+    return {
+        "request_id": np.array([f"s{s.seed}-{i}" for i in range(n)]), "ts": ts,
         "route": np.array(ROUTES)[route], "model": np.array([m[0] for m in MODELS])[model],
         "provider": np.array([m[1] for m in MODELS])[model], "status": status, "latency_ms": latency,
         "ttft_ms": np.where(ok, ttft, np.nan), "tenant": np.array(TENANTS)[tenant],
         "input_tokens": input_tokens, "output_tokens": output_tokens, "cost_usd": cost,
-        "structured_output": structured, "parse_ok": pa.array(np.where(structured & ok, parse_ok, None), pa.bool_()),
-        "retrieval_used": retrieval, "retrieved_docs": pa.array(np.where(retrieval & ok, docs, None), pa.int64()),
+        "structured_output": structured, "parse_ok": np.where(structured & ok, parse_ok, None),
+        "retrieval_used": retrieval, "retrieved_docs": np.where(retrieval & ok, docs, None),
         "prompt_version": np.array([f"{r}-v3" for r in ROUTES])[route], "task_success": ok,
+    }, in_incident
+
+
+def generate(s: Scenario, path: Path, per_day: int = 2000) -> int:
+    """Writes the scenario's calls as JSON Lines; returns how many."""
+    import duckdb
+    import pyarrow as pa
+
+    columns, _ = simulate(s, per_day)
+    n = len(columns["ts"])
+    table = pa.table({
+        **{name: values for name, values in columns.items() if name != "ts"},
+        "timestamp": pa.array((columns["ts"] * 1e6).astype("int64"), pa.timestamp("us", tz="UTC")),
+        "parse_ok": pa.array(columns["parse_ok"], pa.bool_()),
+        "retrieved_docs": pa.array(columns["retrieved_docs"], pa.int64()),
     })
     con = duckdb.connect()
     con.register("calls", table)
@@ -200,6 +217,55 @@ def generate(s: Scenario, path: Path) -> int:
     return n
 
 
+# rate incidents: (the metric a check must alert on, the calls it counts, its rate before, during)
+CEILING = {
+    "parser": ("parser_failure_rate", "structured", lambda m: BASE["parse_failure"] * m),
+    "timeout": ("timeout_rate", "all", lambda m: BASE["timeout"] * m),
+    "rate_limit": ("rate_limit_rate", "all", lambda m: BASE["rate_limited"] * m),
+    "retrieval": ("retrieval_empty_rate", "retrieval", lambda m: BASE["empty_retrieval"] * m),
+    "error": ("error_rate", "all", lambda m: BASE["timeout"] + BASE["rate_limited"] + BASE["error"] * m),
+}
+CEILING_LEVELS = (1e-2, 1e-3, 1e-4)
+
+
+def ceiling(s: Scenario, per_day: int) -> dict[float, float]:
+    """The recall no detector can beat at a given false-alarm level per test: an oracle that knows
+    the incident's metric, segment, start and true rate before it tests once, with the exact
+    binomial test, the events in the incident's calls of its first day (up to 24 hours). Returns
+    its power (the chance it is significant) at each level of CEILING_LEVELS."""
+    from llm_vitals.stats import binomial_sf
+
+    columns, touched = simulate(s, per_day)
+    _metric, counted, rate = CEILING[s.kind]
+    first_day = columns["ts"] < (s.start + timedelta(days=1)).timestamp()
+    ok = columns["status"] == "ok"
+    trials = {"all": np.ones(len(ok), bool), "structured": columns["structured_output"] & ok,
+              "retrieval": columns["retrieval_used"] & ok}[counted]
+    n = int((touched & first_day & trials).sum())
+    p0, p1 = rate(1.0), rate(s.magnitude)
+    out = {}
+    for level in CEILING_LEVELS:
+        k = next(k for k in range(n + 2) if binomial_sf(k, n, p0) <= level)
+        out[level] = binomial_sf(k, n, p1)
+    return out
+
+
+def ceiling_table(suite: list[Scenario], per_day: int) -> str:
+    """The oracle's expected recall by magnitude and duration, over the suite's rate incidents."""
+    by_size: dict[tuple, list[dict[float, float]]] = {}
+    for s in suite:
+        if s.kind in CEILING:
+            by_size.setdefault((s.magnitude, s.duration), []).append(ceiling(s, per_day))
+    levels = " | ".join(f"α = {level:g}" for level in CEILING_LEVELS)
+    lines = [f"Ceiling at {per_day:,} calls a day (the oracle's expected recall, rate incidents):", "",
+             f"| magnitude, duration | scenarios | {levels} |", "|---|---|" + "---|" * len(CEILING_LEVELS)]
+    order = {"6h": 0, "1d": 1, "4d": 2}
+    for (magnitude, duration), powers in sorted(by_size.items(), key=lambda i: (i[0][0], order[i[0][1]])):
+        cells = " | ".join(f"{statistics.mean(p[level] for p in powers):.0%}" for level in CEILING_LEVELS)
+        lines.append(f"| {magnitude:g}x for {duration} | {len(powers)} | {cells} |")
+    return "\n".join(lines)
+
+
 def run(s: Scenario) -> Outcome:
     """Generates, ingests and checks one scenario hour by hour; returns its scored outcome."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -209,7 +275,7 @@ def run(s: Scenario) -> Outcome:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="alert-quality-") as folder:
         logs = Path(folder) / "calls.jsonl"
-        generate(s, logs)
+        generate(s, logs, int(os.environ.get("ALERT_QUALITY_CALLS_PER_DAY", "2000")))
         settings = Settings(db=Path(folder) / "v.duckdb", read_copy=False, data_docs_dir=None,
                             thresholds=os.environ.get("ALERT_QUALITY_THRESHOLDS") or None)
         pipeline.ingest_sources(settings, [str(logs)])
@@ -278,12 +344,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--thresholds", type=Path, help="score this thresholds file instead of the packaged one")
     parser.add_argument("--only", help="comma-separated incident kinds (and `clean`) to run")
+    parser.add_argument("--size", help="comma-separated magnitudes and durations to run, e.g. 5x1d,3x4d")
+    parser.add_argument("--calls-per-day", type=int, default=2000)
+    parser.add_argument("--ceiling", action="store_true",
+                        help="print only the oracle's recall ceiling for the rate incidents (no checks run)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "alert_quality.json")
     args = parser.parse_args()
     suite = scenarios(args.quick)
     if args.only:
         wanted = set(args.only.split(","))
         suite = [s for s in suite if (s.kind or "clean") in wanted]
+    if args.size:
+        sizes = set(args.size.split(","))
+        suite = [s for s in suite if not s.kind or f"{s.magnitude:g}x{s.duration}" in sizes]
+    if args.ceiling:
+        print(ceiling_table(suite, args.calls_per_day))
+        return
+    os.environ["ALERT_QUALITY_CALLS_PER_DAY"] = str(args.calls_per_day)  # the workers inherit it
     if args.thresholds:
         os.environ["ALERT_QUALITY_THRESHOLDS"] = str(args.thresholds.resolve())  # the workers inherit it
     started = time.perf_counter()
