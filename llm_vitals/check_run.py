@@ -46,7 +46,7 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
     found = checks.incidents(results, windows, thresholds, without, other_errors, tested=tested)
     open_keys = {tuple(row[1:5]) for row in db.fetch(con, "alerts_open_list")}
     checks.join_open(found, open_keys, without, other_errors, thresholds,
-                     checks.test_levels(results, windows, thresholds, tested))
+                     checks.per_test_levels(results, windows, thresholds, tested))
     extra = check_data.builtin_results(con, thresholds, as_of)
     if thresholds.budgets:
         from llm_vitals import budgets

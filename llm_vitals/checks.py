@@ -296,7 +296,7 @@ def incidents(results: list[CheckResult], windows: list[WindowSpec], thresholds:
     """Groups the failures into incidents per window and metric (one incident per cause across
     windows); marks the explained results' `explained_by`. `tested` gives the Holm family size of
     windows whose results are only partly given (those taken from an earlier run)."""
-    levels = test_levels(results, windows, thresholds, tested)
+    levels = per_test_levels(results, windows, thresholds, tested)
     found: dict[tuple, Incident] = {}
     groups: dict[tuple, list[CheckResult]] = defaultdict(list)
     lifted: dict[tuple, list[CheckResult]] = defaultdict(list)
@@ -344,7 +344,7 @@ def incidents(results: list[CheckResult], windows: list[WindowSpec], thresholds:
     return _fold_related(_fold_errors(merged, other_errors, levels), without, thresholds, levels)
 
 
-def test_levels(results: list[CheckResult], windows: list[WindowSpec], thresholds: Thresholds,
+def per_test_levels(results: list[CheckResult], windows: list[WindowSpec], thresholds: Thresholds,
                 tested: dict[str, int] | None = None) -> dict[str, float]:
     """The Bonferroni level of one test of each window (its family's level over its family's size):
     what a re-test without another segment's calls must reach to stay significant."""

@@ -159,7 +159,7 @@ def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
     extract = next(r for r in results if (r.dimension, r.segment) == ("route", "extract"))
     assert extract.status == "fail"
     found = [checks.Incident(extract)]  # say a run sees it on route extract first (its 6 h window, say)
-    levels = checks.test_levels(results, [DAY], config)
+    levels = checks.per_test_levels(results, [DAY], config)
     key = ("threshold", "parser_failure_rate")
     # an earlier run opened the rise on model m1, without whose calls route extract is at 1 %
     checks.join_open(found, {(*key, "model", "m1")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
