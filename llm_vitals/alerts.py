@@ -75,6 +75,8 @@ def apply(
             db.run(con, "alerts_extend", alert_id=open_alerts[host][0],
                    also_seen_in=joined + [r.label for r in incident.also_seen_in] + [r.metric for r in incident.also_raised])
             continue
+        if incident.joins is not None:
+            continue  # the echo of a resolved alert that covered this cause
         last = resolved_at.get("\x1f".join(incident.key))
         if last is not None and cause.window_start < last:
             continue  # the echo of an incident that was already resolved

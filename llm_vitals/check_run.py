@@ -45,8 +45,9 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
     without, other_errors = check_data.Without(con, windows), check_data.OtherErrors(con, windows)
     found = checks.incidents(results, windows, thresholds, without, other_errors, tested=tested)
     open_keys = {tuple(row[1:5]) for row in db.fetch(con, "alerts_open_list")}
+    resolved = {tuple(key.split("\x1f")): at for key, at in db.fetch(con, "alerts_last_resolved")}
     checks.join_open(found, open_keys, without, other_errors, thresholds,
-                     checks.per_test_levels(results, windows, thresholds, tested))
+                     checks.per_test_levels(results, windows, thresholds, tested), resolved)
     extra = check_data.builtin_results(con, thresholds, as_of)
     if thresholds.budgets:
         from llm_vitals import budgets

@@ -78,7 +78,7 @@ class Incident:
     cause: CheckResult
     also_seen_in: list[CheckResult] = field(default_factory=list)  # segments it lifts past their thresholds
     also_raised: list[CheckResult] = field(default_factory=list)  # other metrics it moves (error_rate by timeouts)
-    joins: tuple[str, str, str, str] | None = None  # the key of the open alert that already covers this cause
+    joins: tuple[str, str, str, str] | None = None  # the open alert that covers this cause, or the resolved one it echoes
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -355,16 +355,19 @@ def per_test_levels(results: list[CheckResult], windows: list[WindowSpec], thres
 
 def join_open(found: list[Incident], open_keys: set[tuple[str, str, str, str]], without: Without,
               other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds,
-              levels: dict[str, float]) -> None:
+              levels: dict[str, float], resolved: dict[tuple[str, str, str, str], datetime] | None = None) -> None:
     """One cause, one alert across runs: sets `joins` on each incident whose cause an open alert
-    already covers. That alert's metric is the incident's own or one it moves with (error_rate with
-    timeouts, p99 with p95, cost per call with tokens per call), and it names the same segment,
-    or all calls where the incident names a segment or the other way round, or a segment without
-    whose calls the incident's segment is no longer significant (a route's cost without the calls
-    of the model whose cost alert is open)."""
+    already covers, or an alert that resolved after the incident's window began (its echo). That
+    alert's metric is the incident's own or one it moves with (error_rate with timeouts, p99 with
+    p95, cost per call with tokens per call), and it names the same segment, or all calls where the
+    incident names a segment or the other way round, or a segment without whose calls the
+    incident's segment is no longer significant (a route's cost without the calls of the model
+    whose cost alert is open)."""
+    resolved = resolved or {}
     for incident in found:
         if incident.key not in open_keys:
-            incident.joins = _open_host(incident.cause, open_keys, without, other_errors, thresholds,
+            covering = open_keys | {k for k, at in resolved.items() if incident.cause.window_start < at}
+            incident.joins = _open_host(incident.cause, covering, without, other_errors, thresholds,
                                         levels.get(incident.cause.grain, 0.0))
 
 

@@ -1,5 +1,6 @@
 """The alert lifecycle on hand-made results, one run at a time: when an open alert resolves."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from llm_vitals import alerts, db
@@ -66,3 +67,16 @@ def test_a_cause_an_open_alert_covers_extends_it_and_posts_nothing(tmp_path):
     assert con.execute("select metric, list_sort(also_seen_in) from alerts").fetchall() == [
         ("timeout_rate", ["error_rate", "tenant t14"])]
     assert [k for (k,) in con.execute("select kind from outbox").fetchall()] == ["opened"]
+
+
+def test_the_echo_of_a_resolved_alert_that_covered_a_cause_opens_nothing(tmp_path):
+    con = db.connect(tmp_path / "v.duckdb")
+    _run(con, OPENED, _result("hour", 1, OPENED, 0.06, "fail"))
+    resolved = OPENED + timedelta(hours=1)
+    _run(con, resolved, _result("hour", 1, resolved, 0.01, "pass"))
+    later = OPENED + timedelta(hours=6)  # error_rate's day window still holds the timeouts
+    errors = replace(_result("day", 24, later, 0.07, "fail"), metric="error_rate", threshold=0.05)
+    incident = Incident(errors, joins=("threshold", "timeout_rate", "model", "gpt-4o-mini"))
+    changes = alerts.apply(con, [incident], [errors], later, alerts.Routing(None), queue_messages=True)
+    assert changes.opened == []
+    assert con.execute("select metric, status from alerts").fetchall() == [("timeout_rate", "resolved")]

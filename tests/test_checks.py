@@ -167,6 +167,12 @@ def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
     # all calls open: a segment's rise of the same metric is that alert's
     checks.join_open(found, {(*key, "all", "all")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
     assert [i.joins for i in found] == [(*key, "all", "all")]
+    # an alert on m1 that resolved after this window began: the incident is its echo; one that
+    # resolved before it began covers nothing
+    for resolved_at, joins in [(DAY.start + timedelta(hours=3), (*key, "model", "m1")), (DAY.start, None)]:
+        checks.join_open(found, set(), checks.rate_without(cells), lambda r: (0, 0), config, levels,
+                         {(*key, "model", "m1"): resolved_at})
+        assert [i.joins for i in found] == [joins]
     # an open alert on a model whose calls do not explain it, or on another metric, covers nothing
     for other in [(*key, "model", "m2"), ("threshold", "timeout_rate", "route", "extract")]:
         checks.join_open(found, {other}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
