@@ -331,10 +331,11 @@ def table(outcomes: list[Outcome]) -> str:
     clean = [o for o in outcomes if not o.scenario.kind]
     weeks = sum(o.weeks for o in clean)
     other = sum(o.false_alarms for o in every)
+    per_clean_week = f"{sum(o.false_alarms for o in clean) / weeks:.2f}" if weeks else "–"
     lines += ["", f"False alarms: {sum(o.false_alarms for o in clean)} in {len(clean)} clean scenarios"
-                  f" ({weeks:.1f} scenario-weeks): {sum(o.false_alarms for o in clean) / weeks:.2f} per clean week;"
+                  f" ({weeks:.1f} scenario-weeks): {per_clean_week} per clean week;"
                   f" {other} on other metrics in the {len(every)} incident scenarios"
-                  f" ({other / sum(o.weeks for o in every):.2f} per scenario-week)."]
+                  f" ({(f'{other / sum(o.weeks for o in every):.2f}' if every else '–')} per scenario-week)."]
     return "\n".join(lines)
 
 
