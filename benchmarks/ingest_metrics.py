@@ -153,12 +153,14 @@ def step(kind: str, db_path: Path, arg: str, pristine: Path | None = None) -> di
 
 def _step_once(kind: str, db_path: Path, arg: str) -> dict:
     started = time.perf_counter()
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", RUNNER, kind, str(db_path), arg],
-        check=True, capture_output=True, text=True,
+        check=False, capture_output=True, text=True,
         env={**os.environ, "LLM_VITALS_THREADS": "", "LLM_VITALS_READ_COPY": "false"} | _threads(),  # measured apart
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    )
+    if done.returncode:
+        sys.exit(f"step {kind} {arg[:200]} on {db_path} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_seconds"] = time.perf_counter() - started
     return result
 

@@ -238,12 +238,14 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
                 db.run(con, "ingest_record_file", **_file_state(source, lines, bytes_read, batch_id))
             summary.files_read += 1
         if summary.files_read:
+            since, until = db.fetch(con, "ingest_batch_span", batch_id=batch_id)[0]
             if options.replace_range is not None or options.skip_stored:
                 keep = options.replace_range or (None, None)
-                db.run(con, "ingest_skip_stored", batch_id=batch_id, keep_start=keep[0], keep_end=keep[1])
+                db.run(con, "ingest_skip_stored", batch_id=batch_id, keep_start=keep[0], keep_end=keep[1],
+                       since=since, until=until)
             # after ingest_skip_stored (no range kept) no call of the batch is stored already
             db.run(con, "ingest_dedupe", batch_id=batch_id,
-                   stored_left_out=options.skip_stored and options.replace_range is None)
+                   stored_left_out=options.skip_stored and options.replace_range is None, since=since, until=until)
             summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced

@@ -1,8 +1,10 @@
 -- ingest_dedupe.sql: removes later copies of a request_id from this batch. The first accepted copy
 -- wins: one stored by an earlier batch, else the first in this batch (files in path order, lines in
 -- file order, which is rowid order). Leaves the removed rowids in temp table batch_duplicates.
+-- An earlier copy is looked up among the calls stored in [$since, $until] only (ingest_batch_span.sql:
+-- a day either side of the batch's calls), so the probe reads the batch's days, not the history.
 -- Parameters: $batch_id, $stored_left_out (true: ingest_skip_stored already left out every call
--- stored by an earlier batch, so none is looked up again).
+-- stored by an earlier batch, so none is looked up again), $since, $until.
 
 create or replace temp table batch_duplicates as
 with batch as (
@@ -33,6 +35,7 @@ already_stored as (
     where not $stored_left_out and exists (
         select 1 from requests as stored
         where stored.request_id = batch.request_id and stored.batch_id < $batch_id
+            and stored.started_at between $since and $until
     )
 )
 

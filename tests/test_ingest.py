@@ -111,6 +111,20 @@ def test_first_copy_wins_and_reingest_adds_nothing(tmp_path, db_path):
     assert con.execute("select count(*) from requests").fetchone()[0] == 2
 
 
+def test_a_later_batch_finds_a_stored_copy_within_a_day_of_its_calls(tmp_path, db_path):
+    con = db.connect(db_path)
+    _ingest(con, write_jsonl(tmp_path / "a.jsonl", [record(request_id="x", timestamp="2026-10-05T10:00:00Z"),
+                                                    record(request_id="y", timestamp="2026-10-01T10:00:00Z")]))
+    later = write_jsonl(tmp_path / "b.jsonl", [record(request_id="x", timestamp="2026-10-06T09:00:00Z"),
+                                               record(request_id="y", timestamp="2026-10-06T10:00:00Z")])
+    second = _ingest(con, later)
+    # x was stored 23 h before the batch's first call: a copy; y five days before: outside the
+    # day either side of the batch that dedupe probes, so a call of its own (README: Deduplication)
+    assert (second.accepted, second.duplicates) == (1, 1)
+    assert con.execute("select request_id, count(*) from requests group by all order by 1").fetchall() == [
+        ("x", 1), ("y", 2)]
+
+
 def test_a_grown_file_contributes_only_its_new_lines(tmp_path, db_path):
     path = tmp_path / "today.jsonl"
     write_jsonl(path, [record(request_id="1"), "bad line"])
