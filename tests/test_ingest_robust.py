@@ -246,24 +246,37 @@ def test_a_folder_walk_survives_a_link_loop_and_reads_each_file_once(tmp_path, d
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("threads", [1, 2])
-def test_rejected_lines_keep_their_line_numbers_in_a_large_mixed_file(tmp_path, threads):
+@pytest.mark.parametrize(("layout", "threads"), [("jsonl", 1), ("jsonl", 2), ("csv", 2), ("parquet", 2)])
+def test_rejected_lines_keep_their_line_numbers_in_a_large_mixed_file(tmp_path, layout, threads):
     rng = random.Random(threads)
-    bad = set(rng.sample(range(300_000), 40))
+    size = 300_000
+    bad = set(rng.sample(range(size), 40))
     models = ["gpt-4o-mini", "claude-sonnet-4-5", "no-such-model"]
-    with (tmp_path / "mixed.jsonl").open("w") as handle:
-        for i in range(300_000):
-            call = record(request_id=f"r{i}", model=models[i % 3], input_tokens=100, output_tokens=10,
-                          timestamp=f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z")
-            if i % 2:
-                call["cost_usd"] = 0.001  # half the calls carry a cost, half are priced
-            if i in bad:
-                call["latency_ms"] = -1
-            handle.write(json.dumps(call) + "\n")
+    calls = []
+    for i in range(size):
+        call = record(request_id=f"r{i}", model=models[i % 3], input_tokens=100, output_tokens=10,
+                      timestamp=f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z", cost_usd=None)
+        if i % 2:
+            call["cost_usd"] = 0.001  # half the calls carry a cost, half are priced
+        if i in bad:
+            call["latency_ms"] = -1.0
+        calls.append(call)
+    path = tmp_path / f"mixed.{layout}"
+    if layout == "jsonl":
+        path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n" for c in calls))
+    else:
+        table = pa.Table.from_pylist(calls)
+        if layout == "csv":
+            import pyarrow.csv as pacsv
+            pacsv.write_csv(table, path)
+        else:
+            pq.write_table(table, path, row_group_size=50_000)
     con = db.connect(tmp_path / "v.duckdb", threads=threads)
-    summary = ingest.ingest(con, ingest.discover([str(tmp_path / "mixed.jsonl")]))
-    priced = sum(1 for i in range(300_000) if i % 2 == 0 and models[i % 3] != "no-such-model" and i not in bad)
+    summary = ingest.ingest(con, ingest.discover([str(path)]))
+    priced = sum(1 for i in range(size) if i % 2 == 0 and models[i % 3] != "no-such-model" and i not in bad)
     assert (summary.rejected, summary.priced_by_genai) == (40, priced)
     rows = con.execute("select line_no, raw from rejected_records").fetchall()
-    assert sorted(line for line, _ in rows) == sorted(i + 1 for i in bad)
-    assert all(json.loads(raw)["request_id"] == f"r{line - 1}" for line, raw in rows)
+    header = 1 if layout == "csv" else 0  # a CSV's line 1 is its header; a Parquet row's number is its row
+    assert sorted(line for line, _ in rows) == sorted(i + 1 + header for i in bad)
+    # the kept text (a JSON line, a CSV line, a Parquet row as JSON) is the call of that line
+    assert all(f"r{line - 1 - header}" in raw.replace('"', " ").replace(",", " ").split() for line, raw in rows), rows[:3]
