@@ -59,10 +59,20 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _monitor(args: argparse.Namespace, settings: Settings) -> int:
-    summary = pipeline.ingest_sources(settings, args.sources or None)
-    print(report.ingest_text(summary))
-    print(report.metrics_text(pipeline.compute_metrics(settings)))
-    return 1 if summary.refused else 0
+    from llm_vitals import sequences
+
+    token = slack_token(settings)  # a Secret block that cannot be read fails before any work
+    run = sequences.monitor(settings, sequences.MonitorSteps(
+        ingest=lambda s: pipeline.ingest_sources(s, args.sources or None),
+        metrics=lambda s, full: pipeline.compute_metrics(s, full=full),
+        check=pipeline.run_checks,
+        deliver=lambda s: pipeline.deliver_alerts(s, token=token),
+        publish=pipeline.publish_read_copy,
+    ), as_of=settings.as_of, full_metrics=bool(settings.full_recompute))
+    print(report.ingest_text(run.ingested))
+    print(report.metrics_text(run.computed))
+    print(report.checks_text(run.checked, run.delivery, settings.slack_configured))
+    return 1 if run.ingested.refused else 0  # a failing check opens an alert; the run itself went well
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,10 +211,11 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, handler, help_text in (
         ("ingest", _ingest, "Ingest request logs (files, OpenTelemetry spans, database tables) into the database."),
-        ("monitor", _monitor, "Ingest, then recompute the metrics the new data touched."),
+        ("monitor", _monitor, "Ingest, recompute the metrics the new data touched, check, alert and publish the read"
+                              " copy: what the monitor flow does."),
     ):
         sub = command(name, handler, help_text)
-        sub.set_defaults(writes=True)
+        sub.set_defaults(writes=name == "ingest")  # monitor publishes the read copy as its last step
         sub.add_argument("sources", nargs="*", metavar="SOURCE",
                          help="files, folders, globs or database URLs (LLM_VITALS_SOURCE)")
         sub.add_argument("--preset", choices=("litellm", "otel"),
@@ -214,6 +225,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--store-free-text", action="store_true", default=None,
                          help="keep prompt/response/messages, redacted (LLM_VITALS_STORE_FREE_TEXT)")
         sub.add_argument("--max-line-bytes", type=int, help="longest line accepted (LLM_VITALS_MAX_LINE_BYTES)")
+        if name == "monitor":
+            _check_options(sub)
 
     sub = command("backfill", _backfill, "Re-ingest the sources' calls in [--start, --end) and recompute that range; idempotent.")
     sub.set_defaults(writes=True)
@@ -230,9 +243,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = command("check", _check, "Check the trailing windows against the thresholds, budgets and SLOs; open and resolve alerts.")
     sub.set_defaults(writes=True)
-    sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
-    sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
-    sub.add_argument("--slos", type=Path, help="SLO file (LLM_VITALS_SLOS)")
+    _check_options(sub)
 
     sub = command("digest", _digest, "Weekly digest: the week against the one before, what changed, regressions and their causes.")
     sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
@@ -259,6 +270,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--dir", dest="demo_dir", type=Path, help="where to write (LLM_VITALS_DEMO_DIR)")
     sub.add_argument("--days", dest="demo_days", type=int, help="days of logs to generate (LLM_VITALS_DEMO_DAYS; default 14)")
     return parser
+
+
+def _check_options(sub: argparse.ArgumentParser) -> None:
+    """The options of the check step, shared by `check` and `monitor`."""
+    sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
+    sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
+    sub.add_argument("--slos", type=Path, help="SLO file (LLM_VITALS_SLOS)")
 
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:

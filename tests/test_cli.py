@@ -80,7 +80,8 @@ def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, mo
 
     logs = demo.generate(tmp_path, end=datetime(2026, 10, 19, tzinfo=UTC))
     db = tmp_path / "demo.duckdb"
-    assert main(["monitor", str(logs), "--db", str(db)]) == 0
+    # monitor checks too: as of a quiet day, so that the checks below are not look-backs
+    assert main(["monitor", str(logs), "--db", str(db), "--as-of", "2026-10-12T00:00:00Z"]) == 0
     docs = tmp_path / "docs"
     monkeypatch.setenv("LLM_VITALS_DATA_DOCS_DIR", str(docs))
     capsys.readouterr()
@@ -102,6 +103,25 @@ def test_check_runs_great_expectations_and_exits_by_verdict(tmp_path, capsys, mo
     assert main(["check", "--db", str(db)]) == 0
     assert main(["query", "--db", str(db), "select count(*) as n from alerts"]) == 0
     assert capsys.readouterr().out.endswith("n\n3\n")  # the look back to 10-13 changed no alert
+
+
+def test_monitor_does_what_the_monitor_flow_does(tmp_path, capsys):
+    from datetime import UTC, datetime
+
+    import duckdb
+
+    from llm_vitals import demo
+
+    logs = demo.generate(tmp_path, end=datetime(2026, 10, 19, tzinfo=UTC))
+    db = tmp_path / "demo.duckdb"
+    # ingest, metrics, check, alert and publish: the t04 outage opens its alert; a failing check
+    # is what monitor is for, so the run exits 0
+    assert main(["monitor", str(logs), "--db", str(db), "--as-of", "2026-10-17T00:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "accepted" in out and "Checks at 2026-10-17 00:00 UTC" in out and "retrieval_empty_rate on tenant t04" in out
+    with duckdb.connect(str(tmp_path / "demo.read.duckdb"), read_only=True) as copy:  # the read copy, published last
+        assert copy.execute("select count(*) from alerts where resolved_at is null").fetchone()[0] >= 1
+        assert copy.execute("select max(as_of) from check_runs").fetchone()[0] == datetime(2026, 10, 17, tzinfo=UTC)
 
 
 def test_numbers_print_whole_and_readable(loaded, capsys):
