@@ -4,7 +4,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from llm_vitals import pipeline
+from llm_vitals import pipeline, sequences
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.alerts import send_alerts
 from llm_vitals.tasks.digest import upload_file
@@ -24,10 +24,8 @@ def build_review(settings: Settings, month: str | None) -> tuple[str, bytes]:
 
 @flow(name="monthly-review", log_prints=True)
 def monthly_review(month: str | None = None, db: str | None = None) -> str:
-    """Builds the review of the month (default: the last complete one); returns the month."""
+    """Builds the review of the month (default: the last complete one), as `llm-vitals review`
+    does (llm_vitals.sequences.monthly_review); returns the month."""
     settings = Settings(**({"db": db} if db else {}))
-    name, report = build_review(settings, month)
-    if settings.slack_configured:
-        send_alerts(settings)
-        upload_file(settings, report, f"llm-vitals-review-{name}.html", f"LLM monthly review {name}")
-    return name
+    steps = sequences.ReviewSteps(build=build_review, deliver=send_alerts, upload=upload_file)
+    return sequences.monthly_review(settings, steps, month).month

@@ -103,52 +103,49 @@ def _as_of(text: str | None):
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    from llm_vitals import digest_render
-    from llm_vitals.errors import NothingToReport
-    from llm_vitals.slack import SlackMessageRefused
+    from llm_vitals import digest_render, sequences
 
     if settings.tenant:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
         sys.stdout.write(digest_render.markdown(built))
         return 0
     token = slack_token(settings)
-    built, chart = pipeline.weekly_digest(settings, settings.week)
-    sys.stdout.write(digest_render.markdown(built))
-    chart_path = Path(f"llm-vitals-digest-{built.week}.png")
-    chart_path.write_bytes(chart)
+
+    def build(s: Settings, week: str | None) -> tuple[str, bytes]:
+        built, chart = pipeline.weekly_digest(s, week)
+        sys.stdout.write(digest_render.markdown(built))
+        return built.week, chart
+
+    run = sequences.weekly_digest(settings, sequences.DigestSteps(
+        build=build, build_tenant=pipeline.queue_tenant_digest,
+        deliver=lambda s: pipeline.deliver_alerts(s, token=token),
+        upload=lambda s, *file: pipeline.upload_or_tell(s, *file, token=token),
+    ), settings.week)
+    chart_path = Path(f"llm-vitals-digest-{run.week}.png")
+    chart_path.write_bytes(run.chart)
     print(f"Chart: {chart_path}")
-    tenant_charts = []
     if settings.slack_configured:
-        for tenant, channel in settings.slack_channels_by_tenant.items():
-            try:
-                tenant_built, tenant_chart = pipeline.tenant_digest(settings, tenant, settings.week)
-            except NothingToReport as exc:
-                print(f"No digest for tenant {tenant}: {exc.args[0]}")
-                continue
-            pipeline.queue_digest(settings, tenant_built, channel, pipeline.tenant_channel_setting(tenant))
-            tenant_charts.append((tenant_built.week, tenant_chart, channel, tenant))
-    if settings.slack_configured:
-        delivery = pipeline.deliver_alerts(settings, token=token)
-        uploaded = pipeline.upload_file(settings, chart, *pipeline.chart_file(built.week), token=token)
-        for week, tenant_chart, channel, tenant in tenant_charts:
-            try:
-                pipeline.upload_file(settings, tenant_chart, *pipeline.chart_file(week), token=token, channel=channel,
-                                     setting=pipeline.tenant_channel_setting(tenant))
-            except SlackMessageRefused as exc:
-                print(f"Chart for tenant {tenant} not uploaded: {exc}")
-        print(report.delivery_text(delivery) + f" Chart {'uploaded' if uploaded else 'not uploaded (a webhook cannot take files)'}.")
+        print(report.delivery_text(run.delivery)
+              + f" Chart {'uploaded' if run.uploaded else 'not uploaded (a webhook cannot take files, or Slack refused it)'}.")
     return 0
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
+    from llm_vitals import sequences
+
     token = slack_token(settings)
-    built, html_path, md_path = pipeline.monthly_review(settings, settings.month)
-    print(f"Monthly review {built.month}: {html_path} and {md_path}")
+
+    def build(s: Settings, month: str | None) -> tuple[str, bytes]:
+        built, html_path, md_path = pipeline.monthly_review(s, month)
+        print(f"Monthly review {built.month}: {html_path} and {md_path}")
+        return built.month, html_path.read_bytes()
+
+    run = sequences.monthly_review(settings, sequences.ReviewSteps(
+        build=build, deliver=lambda s: pipeline.deliver_alerts(s, token=token),
+        upload=lambda s, *file: pipeline.upload_or_tell(s, *file, token=token),
+    ), settings.month)
     if settings.slack_configured:
-        delivery = pipeline.deliver_alerts(settings, token=token)
-        uploaded = pipeline.upload_file(settings, html_path.read_bytes(), html_path.name,
-                                        f"LLM monthly review {built.month}", token=token)
-        print(report.delivery_text(delivery) + f" Report {'attached' if uploaded else 'not attached'}.")
+        print(report.delivery_text(run.delivery) + f" Report {'attached' if run.uploaded else 'not attached'}.")
     return 0
 
 

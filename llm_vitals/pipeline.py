@@ -372,6 +372,34 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, *
     return True
 
 
+def queue_tenant_digest(settings: Settings, tenant: str, channel: str,
+                        week: str | None = None) -> tuple[str, bytes, str] | None:
+    """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and
+    channel, or None when the tenant has no calls that week (it says so, and nothing is posted)."""
+    from llm_vitals.errors import NothingToReport
+
+    try:
+        built, chart = tenant_digest(settings, tenant, week)
+    except NothingToReport as exc:
+        print(f"No digest for tenant {tenant}: {exc.args[0]}")
+        return None
+    queue_digest(settings, built, channel, tenant_channel_setting(tenant))
+    return built.week, chart, channel
+
+
+def upload_or_tell(settings: Settings, content: bytes, filename: str, title: str, channel: str | None = None,
+                   setting: str = "LLM_VITALS_SLACK_CHANNEL", *, token: str | None = None) -> bool:
+    """upload_file, where a file Slack refuses for good is told and skipped: one refused channel
+    never stops the other uploads. Returns whether the file went to Slack."""
+    from llm_vitals.slack import SlackMessageRefused
+
+    try:
+        return upload_file(settings, content, filename, title, token=token, channel=channel, setting=setting)
+    except SlackMessageRefused as exc:
+        print(f"{filename} not uploaded: {exc}")
+        return False
+
+
 def tenant_channel_setting(tenant: str) -> str:
     """The setting that names a tenant's channel, as error hints name it."""
     return f"LLM_VITALS_SLACK_CHANNELS_BY_TENANT[{json.dumps(tenant)}]"

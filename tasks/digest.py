@@ -5,7 +5,6 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from llm_vitals import digest_render, pipeline
-from llm_vitals.errors import NothingToReport
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
 from llm_vitals.tasks.writer import single_writer
@@ -24,16 +23,10 @@ def build_digest(settings: Settings, week: str | None = None) -> tuple[str, byte
 @task(name="build-tenant-digest", cache_policy=NO_CACHE, log_prints=True)
 def build_tenant_digest(settings: Settings, tenant: str, channel: str,
                         week: str | None = None) -> tuple[str, bytes, str] | None:
-    """Queues one tenant's digest (its calls only) for its channel; returns its week, chart and
-    channel, or None when the tenant has no calls that week (nothing is posted)."""
+    """Queues one tenant's digest for its channel; returns its week, chart and channel, or None
+    when the tenant has no calls that week (nothing is posted)."""
     with single_writer():
-        try:
-            built, chart = pipeline.tenant_digest(settings, tenant, week)
-        except NothingToReport as exc:
-            print(f"No digest for tenant {tenant}: {exc.args[0]}")
-            return None
-        pipeline.queue_digest(settings, built, channel, pipeline.tenant_channel_setting(tenant))
-    return built.week, chart, channel
+        return pipeline.queue_tenant_digest(settings, tenant, channel, week)
 
 
 @task(name="upload-file", retries=3, retry_delay_seconds=[30, 120, 300], retry_condition_fn=transient_only,
@@ -43,11 +36,5 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, c
     """Returns whether the file went to Slack (a webhook cannot take files; a channel Slack refuses
     for good is logged, and the run goes on)."""
     from llm_vitals.prefect_secret import slack_token
-    from llm_vitals.slack import SlackMessageRefused
 
-    try:
-        return pipeline.upload_file(settings, content, filename, title, token=slack_token(settings), channel=channel,
-                                    setting=setting)
-    except SlackMessageRefused as exc:
-        print(f"{filename} not uploaded: {exc}")
-        return False
+    return pipeline.upload_or_tell(settings, content, filename, title, channel, setting, token=slack_token(settings))
