@@ -5,8 +5,8 @@ from datetime import datetime
 
 from prefect import flow
 
-from llm_vitals import sequences, source_config
-from llm_vitals.ingest import IngestSummary, merge
+from llm_vitals import sequences
+from llm_vitals.ingest import IngestSummary, merge, source_config
 from llm_vitals.pipeline import CheckSummary
 from llm_vitals.sequences import MonitorSteps
 from llm_vitals.settings import Settings

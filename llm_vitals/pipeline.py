@@ -10,8 +10,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llm_vitals import db, ingest, metrics, source_config, sqlfiles
+from llm_vitals import db, ingest, metrics, sqlfiles
 from llm_vitals.errors import NothingToReport
+from llm_vitals.ingest import kinds, source_config
 from llm_vitals.settings import Settings
 
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
@@ -28,8 +29,8 @@ def ingest_sources(settings: Settings, sources: list[str] | None = None) -> inge
     con = _connect(settings)
     try:
         if entries is not None:
-            return ingest.merge([_ingest_entry(con, settings, entry) for entry in entries])
-        return ingest.merge(_ingest_locations(con, settings, locations))
+            return ingest.merge([kinds.ingest_entry(con, settings, entry) for entry in entries])
+        return ingest.merge(kinds.ingest_locations(con, settings, locations))
     finally:
         con.close()
 
@@ -44,74 +45,9 @@ def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
                           hint="Check LLM_VITALS_SOURCES_FILE and the source's name.")
     con = _connect(settings)
     try:
-        return _ingest_entry(con, settings, entries[name])
+        return kinds.ingest_entry(con, settings, entries[name])
     finally:
         con.close()
-
-
-def _ingest_entry(con, settings: Settings, entry: source_config.SourceEntry) -> ingest.IngestSummary:
-    spec_name = entry.mapping or entry.preset or ("otel" if entry.kind == "otel" else None)
-    if entry.kind != "sql":
-        return _ingest_files(con, settings, [entry.location(settings.source_urls)], otel=entry.kind == "otel",
-                             spec_name=spec_name)
-    spec = _mapping(spec_name, entry.name)
-    where = {**spec.source, **{k: v for k, v in {"table": entry.table, "query": entry.query, "watermark":
-             entry.watermark, "key": entry.key}.items() if v is not None}}
-    if entry.query:
-        where.pop("table", None)
-    return ingest.merge(_ingest_table(con, settings, entry.location(settings.source_urls), spec, where))
-
-
-def _ingest_locations(con, settings: Settings, locations: list[str]) -> list[ingest.IngestSummary]:
-    from llm_vitals import sql_source
-
-    urls = [location for location in locations if sql_source.is_url(location)]
-    paths = [location for location in locations if not sql_source.is_url(location)]
-    spec_name = str(settings.mapping) if settings.mapping else settings.preset
-    summaries = []
-    if paths or not urls:
-        summaries.append(_ingest_files(con, settings, paths, otel=settings.preset == "otel", spec_name=spec_name))
-    for url in urls:
-        spec = _mapping(spec_name, "a database URL")
-        summaries += _ingest_table(con, settings, url, spec, dict(spec.source))
-    return summaries
-
-
-def _ingest_files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None) -> ingest.IngestSummary:
-    """Files in one batch: in the contract's shape, spans, or through a mapping. A mapped file is read
-    again whole when it grows, so the calls it already brought are left out, not counted as duplicates."""
-    from llm_vitals import sources
-
-    if otel:
-        files = sources.otel_files(paths, _mapping(spec_name or "otel", "spans"), max_line_bytes=settings.max_line_bytes,
-                                   store_free_text=settings.store_free_text)
-    elif spec_name:
-        files = sources.mapped_files(paths, _mapping(spec_name, "files"), max_line_bytes=settings.max_line_bytes,
-                                     store_free_text=settings.store_free_text)
-    else:
-        files = ingest.discover(paths)
-    return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
-                         final_line_wait_seconds=settings.final_line_wait_seconds,
-                         skip_stored=otel or bool(spec_name))
-
-
-def _ingest_table(con, settings: Settings, url: str, spec, where: dict) -> list[ingest.IngestSummary]:
-    from llm_vitals import sql_source
-
-    source = sql_source.table_source(url, spec, page_rows=settings.sql_page_rows,
-                                     lookback_seconds=settings.sql_lookback_seconds, **where)
-    return sql_source.ingest_table(con, source, store_free_text=settings.store_free_text,
-                                   max_line_bytes=settings.max_line_bytes)
-
-
-def _mapping(spec_name: str | None, what: str):
-    from llm_vitals import mapping
-    from llm_vitals.errors import ConfigError
-
-    if not spec_name:
-        raise ConfigError(f"Reading {what} needs a preset or a mapping.",
-                          hint="Add --preset litellm (LiteLLM_SpendLogs) or --mapping FILE.yaml.")
-    return mapping.load(spec_name)
 
 
 def compute_metrics(settings: Settings, *, full: bool = False) -> metrics.MetricsSummary:

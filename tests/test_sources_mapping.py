@@ -7,9 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import genai_prices
 import pytest
 
-from llm_vitals import db, mapping, pipeline
+from llm_vitals import db, pipeline
 from llm_vitals.cli import main
 from llm_vitals.errors import ConfigError
+from llm_vitals.ingest import mapping
 from llm_vitals.settings import Settings
 
 MAPPING = """

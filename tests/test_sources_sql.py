@@ -273,8 +273,8 @@ fields:
 
 
 def test_a_table_source_needs_a_key_apart_from_its_watermark():
-    from llm_vitals import mapping, sql_source
     from llm_vitals.errors import ConfigError
+    from llm_vitals.ingest import mapping, sql_source
 
     with pytest.raises(ConfigError) as error:
         sql_source.table_source("postgresql+psycopg://app:hunter2@db/llm", mapping.load("litellm"), table="calls",

@@ -31,9 +31,10 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
-from llm_vitals import db, ingest, mapping, sqlfiles
+from llm_vitals import db, ingest, sqlfiles
 from llm_vitals.errors import ConfigError, SourceError
-from llm_vitals.sources import mapped_lines
+from llm_vitals.ingest import mapping
+from llm_vitals.ingest.sources import mapped_lines
 
 _QUALIFIED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
 

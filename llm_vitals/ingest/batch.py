@@ -15,9 +15,10 @@ from pathlib import Path
 
 import duckdb
 
-from llm_vitals import db, log_files, sqlfiles
+from llm_vitals import db, sqlfiles
 from llm_vitals.errors import DatabaseError, SourceError
-from llm_vitals.log_files import FileFacts
+from llm_vitals.ingest import log_files
+from llm_vitals.ingest.log_files import FileFacts
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ def _price_rates(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str,
     keys = con.execute(statement, sqlfiles.parameters_for(statement, values)).fetchall()
     if not keys:
         return []
-    from llm_vitals import pricing  # genai-prices loads only when there is something to price
+    from llm_vitals.ingest import pricing  # genai-prices loads only when there is something to price
 
     return pricing.rates_rows([(provider, model, bucket) for provider, model, bucket in keys])
 

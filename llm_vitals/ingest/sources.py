@@ -10,8 +10,9 @@ from functools import partial
 
 import duckdb
 
-from llm_vitals import db, ingest, mapping, sqlfiles
+from llm_vitals import db, ingest, sqlfiles
 from llm_vitals.errors import SourceError
+from llm_vitals.ingest import mapping
 
 OTEL_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
