@@ -29,8 +29,8 @@ def ingest_sources(settings: Settings, sources: list[str] | None = None) -> inge
     con = _connect(settings)
     try:
         if entries is not None:
-            return ingest.merge([kinds.ingest_entry(con, settings, entry) for entry in entries])
-        return ingest.merge(kinds.ingest_locations(con, settings, locations))
+            return ingest.merge([kinds.ingest_entry(con, settings, entry, _progress()) for entry in entries])
+        return ingest.merge(kinds.ingest_locations(con, settings, locations, _progress()))
     finally:
         con.close()
 
@@ -45,7 +45,7 @@ def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
                           hint="Check LLM_VITALS_SOURCES_FILE and the source's name.")
     con = _connect(settings)
     try:
-        return kinds.ingest_entry(con, settings, entries[name])
+        return kinds.ingest_entry(con, settings, entries[name], _progress())
     finally:
         con.close()
 
@@ -106,6 +106,14 @@ def _utc(moment: datetime) -> datetime:
 
 def _tell(message: str) -> None:
     print(f"llm-vitals: {message}", file=sys.stderr, flush=True)
+
+
+def _progress():
+    """On a terminal, where DuckDB draws its bar for each statement: a line for each step of an
+    ingest batch, from the start of the line (over a bar left unfinished). Off a terminal, nothing."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"\r\x1b[Kllm-vitals: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -127,3 +127,30 @@ def test_a_long_query_never_keeps_a_run_out(database):
         assert "Waiting" not in done.stderr and time.monotonic() - started < 30
     finally:
         long_query.kill()
+
+
+def test_on_a_terminal_ingest_tells_each_step_of_the_batch_to_its_end(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    write_jsonl(logs / "a.jsonl", generated_records(300, days=1))
+    write_jsonl(logs / "b.jsonl", generated_records(300, days=1, seed=3))
+    main, terminal = os.openpty()  # stderr on a pseudo-terminal, as in an interactive shell
+    try:
+        done = subprocess.run([*CLI, "ingest", "--db", str(tmp_path / "v.duckdb"), str(logs)], stdout=subprocess.PIPE,
+                              stderr=terminal, text=True, env=_env(), timeout=300)
+        os.close(terminal)
+        told = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            told += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0 and "accepted" in done.stdout
+    steps = [line.split("llm-vitals: ", 1)[1] for line in told.decode().splitlines() if "llm-vitals: " in line]
+    assert steps == [f"batch 1: reading {logs / 'a.jsonl'} (1 of 2 files)", f"batch 1: reading {logs / 'b.jsonl'} (2 of 2 files)",
+                     "batch 1: leaving out copies of calls already stored", "batch 1: committing", "batch 1: committed"]

@@ -130,6 +130,7 @@ def ingest(
     replace_range: tuple[datetime, datetime] | None = None,
     skip_stored: bool = False,
     before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Appends what is new in `files` to `requests` as one batch: all of it, or (on any error) none.
 
@@ -140,9 +141,12 @@ def ingest(
     in [start, end) replace the ones they brought before; calls outside it are kept only if new.
     With skip_stored, calls already stored are left out without counting as duplicates (a source
     that re-reads an overlap on purpose). before_commit(con, batch_id) runs inside the transaction,
-    so what it records (a source's watermark) commits with the batch or not at all."""
+    so what it records (a source's watermark) commits with the batch or not at all. progress, when
+    given, is told each step of the batch as it starts (a file, the duplicates, the commit), so a
+    terminal shows the run moving after DuckDB's bar for a file's statement has ended."""
     started = time.perf_counter()
-    options = _Options(store_free_text, max_line_bytes, final_line_wait_seconds, replace_range, skip_stored, before_commit)
+    options = _Options(store_free_text, max_line_bytes, final_line_wait_seconds, replace_range, skip_stored, before_commit,
+                       progress or (lambda _message: None))
     refused: dict[str, str] = {}
     normalize: set[str] = set()
     db.run(con, "macros")
@@ -176,6 +180,7 @@ class _Options:
     replace_range: tuple[datetime, datetime] | None
     skip_stored: bool
     before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None
+    progress: Callable[[str], None]
 
 
 @dataclass
@@ -223,7 +228,7 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
             db.run(con, "backfill_forget", paths=paths, range_start=options.replace_range[0],
                    range_end=options.replace_range[1])
             done = {path: state for path, state in done.items() if path not in paths}
-        for source in files:
+        for number, source in enumerate(files, start=1):
             plan = _plan(source, done.get(source.path) if source.tracked else None, options.final_line_wait_seconds,
                          source.path in reading.normalize)
             if plan is None:
@@ -233,12 +238,14 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
             if plan.waiting and plan.end <= plan.start:
                 summary.files_unchanged += 1  # nothing new but a last line still being written
                 continue
+            options.progress(f"batch {batch_id}: reading {source.name} ({number} of {len(files)} files)")
             lines, bytes_read, blank = _ingest_file(con, source, plan, batch_id, options, reading)
             summary.blank += blank
             if source.tracked:
                 db.run(con, "ingest_record_file", **_file_state(source, lines, bytes_read, batch_id))
             summary.files_read += 1
         if summary.files_read:
+            options.progress(f"batch {batch_id}: leaving out copies of calls already stored")
             since, until = db.fetch(con, "ingest_batch_span", batch_id=batch_id)[0]
             if options.replace_range is not None or options.skip_stored:
                 keep = options.replace_range or (None, None)
@@ -260,6 +267,8 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
                    seconds=(datetime.now(UTC) - started_at).total_seconds(), blank=summary.blank, waiting=summary.waiting)
         for path, reason in refused.items():
             db.run(con, "ingest_refused_file", batch_id=batch_id, path=path, reason=reason)
+        options.progress(f"batch {batch_id}: committing")
+    options.progress(f"batch {batch_id}: committed")
     return summary
 
 

@@ -1,17 +1,20 @@
 """Which reader a source needs, decided in one place: contract files, mapped files, OpenTelemetry
 span files, or a database table, each with its mapping, into batches of llm_vitals.ingest.batch."""
 
+from collections.abc import Callable
+
 from llm_vitals import ingest
 from llm_vitals.ingest import source_config
 from llm_vitals.settings import Settings
 
 
-def ingest_entry(con, settings: Settings, entry: source_config.SourceEntry) -> ingest.IngestSummary:
+def ingest_entry(con, settings: Settings, entry: source_config.SourceEntry,
+                 progress: Callable[[str], None] | None = None) -> ingest.IngestSummary:
     """Ingests one named source of the sources file: files (contract, mapped, spans) or a table."""
     spec_name = entry.mapping or entry.preset or ("otel" if entry.kind == "otel" else None)
     if entry.kind != "sql":
         return _files(con, settings, [entry.location(settings.source_urls)], otel=entry.kind == "otel",
-                             spec_name=spec_name)
+                      spec_name=spec_name, progress=progress)
     spec = _mapping(spec_name, entry.name)
     where = {**spec.source, **{k: v for k, v in {"table": entry.table, "query": entry.query, "watermark":
              entry.watermark, "key": entry.key}.items() if v is not None}}
@@ -20,7 +23,8 @@ def ingest_entry(con, settings: Settings, entry: source_config.SourceEntry) -> i
     return ingest.merge(_table(con, settings, entry.location(settings.source_urls), spec, where))
 
 
-def ingest_locations(con, settings: Settings, locations: list[str]) -> list[ingest.IngestSummary]:
+def ingest_locations(con, settings: Settings, locations: list[str],
+                     progress: Callable[[str], None] | None = None) -> list[ingest.IngestSummary]:
     """Ingests files, folders, globs (one batch) and database URLs (a batch per page) with the
     settings' preset or mapping."""
     from llm_vitals.ingest import sql_source
@@ -30,14 +34,16 @@ def ingest_locations(con, settings: Settings, locations: list[str]) -> list[inge
     spec_name = str(settings.mapping) if settings.mapping else settings.preset
     summaries = []
     if paths or not urls:
-        summaries.append(_files(con, settings, paths, otel=settings.preset == "otel", spec_name=spec_name))
+        summaries.append(_files(con, settings, paths, otel=settings.preset == "otel", spec_name=spec_name,
+                                progress=progress))
     for url in urls:
         spec = _mapping(spec_name, "a database URL")
         summaries += _table(con, settings, url, spec, dict(spec.source))
     return summaries
 
 
-def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None) -> ingest.IngestSummary:
+def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None,
+           progress: Callable[[str], None] | None = None) -> ingest.IngestSummary:
     """Files in one batch: in the contract's shape, spans, or through a mapping. A mapped file is read
     again whole when it grows, so the calls it already brought are left out, not counted as duplicates."""
     from llm_vitals.ingest import sources
@@ -52,7 +58,7 @@ def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: 
         files = ingest.discover(paths)
     return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
                          final_line_wait_seconds=settings.final_line_wait_seconds,
-                         skip_stored=otel or bool(spec_name))
+                         skip_stored=otel or bool(spec_name), progress=progress)
 
 
 def _table(con, settings: Settings, url: str, spec, where: dict) -> list[ingest.IngestSummary]:
