@@ -254,7 +254,7 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
             # after ingest_skip_stored (no range kept) no call of the batch is stored already
             db.run(con, "ingest_dedupe", batch_id=batch_id,
                    stored_left_out=options.skip_stored and options.replace_range is None, since=since, until=until)
-            summary.duplicates = con.execute("select count(*) from batch_duplicates").fetchall()[0][0]
+            summary.duplicates = db.fetch(con, "ingest_duplicates_count")[0][0]
             accepted, priced, unpriced, by_reason = db.fetch(con, "ingest_batch_summary", batch_id=batch_id)[0]
             summary.accepted, summary.priced_by_genai, summary.unpriced = accepted, priced, unpriced
             summary.rejected_by_reason = {row["reason"]: row["count"] for row in by_reason}
@@ -306,16 +306,14 @@ def _ingest_file(con, source: SourceFile, plan: _Plan, batch_id: int, options: _
     if plan.direct and source.facts is not None and source.layout != "parquet" and not source.facts.unchanged():
         # The file changed while DuckDB read it: what it read may go past what was found. Read
         # exactly the bytes found, from a copy.
-        con.execute("delete from requests where batch_id = ? and source_file = ?", [batch_id, source.name])
+        db.run(con, "ingest_file_forget", batch_id=batch_id, source_name=source.name)
         copy_plan = _Plan(plan.start, plan.end, plan.lines_before, False, plan.waiting)
         read_path, line_offset, error_shift, skipped = _prepare_read(source, copy_plan, reading)
         rows, plan = _scan(con, source, read_path, batch_id, options), copy_plan
     _refuse_swallowed_quote(con, source, error_shift)
-    first_rowid, blank = con.execute(
-        "select coalesce(min(rowid), 0), count(*) filter (where _reject_reason = 'blank') from requests"
-        " where batch_id = ? and source_file = ?", [batch_id, source.name]).fetchall()[0]
+    first_rowid, blank = db.fetch(con, "ingest_file_first_row", batch_id=batch_id, source_name=source.name)[0]
     db.run(con, "ingest_skipped_lines", lines=skipped)
-    error_lines = con.execute("select count(distinct line) from ingest_scan_errors").fetchall()[0][0]
+    error_lines = db.fetch(con, "ingest_scan_error_lines")[0][0]
     db.run(con, "ingest_verdicts", source_name=source.name, batch_id=batch_id, first_rowid=first_rowid,
            line_offset=line_offset, error_shift=error_shift, layout=source.layout, max_line_bytes=options.max_line_bytes)
     lines = line_offset + rows + error_lines + len(skipped)  # lines (or rows) through the last one read
@@ -360,8 +358,7 @@ def _scan(con, source: SourceFile, read_path: str, batch_id: int, options: _Opti
     lines = source.mapped.lines if source.mapped else sqlfiles.load(f"ingest_lines_{source.kind}")
     statement = sqlfiles.load("ingest_parse").replace("/* source_lines */", lines)
     try:
-        con.execute("drop table if exists ingest_scan_errors")
-        con.execute("drop table if exists ingest_scans")
+        db.run(con, "ingest_scan_reset")
         if source.prepare is not None:
             source.prepare(con, read_path, values["compression"])
         db.run(con, "ingest_price_rates", rates=_price_rates(con, source, lines, values))
@@ -390,24 +387,18 @@ def _refuse_swallowed_quote(con, source: SourceFile, error_shift: int) -> None:
     file, naming the line, rather than lose the lines after it."""
     if source.layout != "csv":
         return
-    swallowed = con.execute(
-        "select min(line) from ingest_scan_errors where error_type = 'UNQUOTED VALUE'"
-        " and regexp_matches(rtrim(csv_line, chr(10) || chr(13)), '[\\n\\r]')").fetchall()[0][0]
+    swallowed = db.fetch(con, "ingest_swallowed_quote")[0][0]
     if swallowed is not None:
         raise _FileFailed(source, f"line {swallowed + error_shift} opens a quote that never closes, so every line after"
                                   " it would be read as one value; fix the quote and it is read on the next run")
 
 
 def _rows(con, batch_id: int, name: str) -> int:
-    return con.execute("select count(*) from requests where batch_id = ? and source_file = ?", [batch_id, name]).fetchall()[0][0]
+    return db.fetch(con, "ingest_file_rows", batch_id=batch_id, source_name=name)[0][0]
 
 
 def _ensure_scan_error_table(con: duckdb.DuckDBPyConnection) -> None:
-    # read_parquet keeps no reject table; give the verdict statements an empty one.
-    con.execute(
-        "create temp table if not exists ingest_scan_errors "
-        "(line bigint, csv_line varchar, error_type varchar, error_message varchar)"
-    )
+    db.run(con, "ingest_scan_errors_empty")  # read_parquet keeps no reject table
 
 
 def _price_rates(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str, values: dict) -> list[dict]:
@@ -428,8 +419,7 @@ def _price_rates(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str,
 
 
 def _files_done(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    rows = con.execute(
-        "select path, size_bytes, modified_at, head_sha256, lines_read, bytes_read from ingested_files").fetchall()
+    rows = db.fetch(con, "ingest_files_done")
     return {path: rest for path, *rest in rows}
 
 
@@ -447,10 +437,7 @@ def _file_state(source: SourceFile, lines_read: int, bytes_read: int, batch_id: 
 
 
 def _next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(
-        "select greatest((select coalesce(max(batch_id), 0) from ingest_batches),"
-        " (select coalesce(max(batch_id), 0) from requests)) + 1"
-    ).fetchall()[0][0]
+    return db.fetch(con, "ingest_next_batch_id")[0][0]
 
 
 def _first_line(exc: Exception) -> str:

@@ -188,13 +188,12 @@ def _engine(source: TableSource) -> sa.Engine:
 
 
 def _lookback_start(con: duckdb.DuckDBPyConnection, source: TableSource) -> str | None:
-    row = con.execute("select watermark from source_watermarks where source = ?", [source.name]).fetchall()
+    row = db.fetch(con, "sql_source_lookback_start", source_name=source.name, lookback=source.lookback)
     if not row:
         return None
-    start = con.execute("select strftime(try_cast(? as timestamp) - ?, '%Y-%m-%d %H:%M:%S.%f')",
-                        [row[0][0], source.lookback]).fetchall()[0][0]
+    watermark, start = row[0]
     if start is None:
-        raise SourceError(f"The stored watermark of {source.name} is not a timestamp: {row[0][0]!r}.",
+        raise SourceError(f"The stored watermark of {source.name} is not a timestamp: {watermark!r}.",
                           hint="The watermark column must hold timestamps.")
     return start
 
