@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from llm_vitals import pipeline, report
+from llm_vitals import db, pipeline, report
 from llm_vitals.settings import Settings
 
 ROUTES = ("chat", "extract", "summarize", "classify", "search-qa", "code-assist", "support-agent")
@@ -115,10 +115,10 @@ def _print_alerts(settings: Settings, *, logs_end: datetime) -> None:
     for day in range(7, -1, -1):
         pipeline.run_checks(quiet, logs_end - timedelta(days=day), great_expectations=False)
     con = duckdb.connect(str(settings.db), read_only=True)
-    rows = con.execute(
-        "select metric, dimension, segment, opened_at, resolved_at, also_seen_in from alerts order by opened_at"
-    ).fetchall()
-    con.close()
+    try:
+        rows = db.fetch(con, "demo_alerts")
+    finally:
+        con.close()
     print(f"\nAlerts from `llm-vitals check` run at each midnight of the last week ({len(rows)}):")
     for metric, dimension, segment, opened_at, resolved_at, also in rows:
         until = f"resolved {resolved_at:%Y-%m-%d %H:%M}" if resolved_at else "still open"
