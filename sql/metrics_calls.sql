@@ -5,7 +5,7 @@
 -- themselves and come from temp table metric_tails (metrics_tails.sql).
 -- Writes temp table metrics_staging.
 -- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont). No parameters.
-insert into metrics_staging
+insert into metrics_staging by name
 with counted as (
     select
         grain_of(grouping(hour_start), grouping(day_start)) as grain,

@@ -3,7 +3,7 @@
 -- to temp table metric_tails. One grain per statement: a quantile keeps every value of its group in
 -- memory, so five grouping sets at a time hold a third of what fifteen would.
 -- Parameters: $grain.
-insert into metric_tails
+insert into metric_tails by name
 with touched_weeks as (
     select window_start
     from metric_windows

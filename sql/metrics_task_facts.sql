@@ -4,7 +4,7 @@
 -- carries one) and its cost (the sum over all its calls). Partitions keep the aggregation's memory
 -- to a fraction of the tasks; the result does not depend on how many there are.
 -- Parameters: $full (every task; skips finding the touched ones), $part, $parts.
-insert into task_facts
+insert into task_facts by name
 with touched_weeks as (
     select window_start
     from metric_windows

@@ -2,7 +2,7 @@
 -- the windows in temp table metric_windows, from temp table task_facts (metrics_task_facts.sql):
 -- a task counts in the window, route and tenant of its first call. Writes temp table
 -- metrics_staging. No parameters.
-insert into metrics_staging
+insert into metrics_staging by name
 with segments as (
     select
         grain_of(grouping(hour_start), grouping(day_start)) as grain,
