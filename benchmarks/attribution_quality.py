@@ -158,7 +158,8 @@ def cause_of(c: Case) -> tuple[str, str] | None:
 
 
 def run(c: Case) -> Scored:
-    from llm_vitals import db, digest, pipeline
+    from llm_vitals import db, pipeline
+    from llm_vitals.reports import digest
     from llm_vitals.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="attribution-") as folder:

@@ -103,7 +103,8 @@ def _as_of(text: str | None):
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    from llm_vitals import digest_render, sequences
+    from llm_vitals import sequences
+    from llm_vitals.reports import digest_render
 
     if settings.tenant:
         built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)

@@ -222,7 +222,8 @@ def _outbox_change(settings: Settings, name: str, message_id: int | None) -> int
 def weekly_digest(settings: Settings, week: str | None = None):
     """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
     queues the message for Slack in the outbox when Slack is configured."""
-    from llm_vitals import alerts, digest, digest_chart, digest_render
+    from llm_vitals import alerts
+    from llm_vitals.reports import digest, digest_chart, digest_render
 
     week = week or _last_complete_week()
     con = _connect(settings)
@@ -259,7 +260,7 @@ def _tenants_hint(con, start) -> str:
 def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
     """Returns the digest and chart of one tenant's calls only: computed in an in-memory copy of
     that tenant's two weeks, so no other tenant's numbers or names can reach it."""
-    from llm_vitals import digest, digest_chart, digest_render
+    from llm_vitals.reports import digest, digest_chart, digest_render
 
     week = week or _last_complete_week()
     start = digest.parse_week(week)
@@ -289,7 +290,8 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
 
 def queue_digest(settings: Settings, built, channel: str, setting: str) -> None:
     """Queues a (tenant's) digest for `channel` (named by `setting`) in the outbox."""
-    from llm_vitals import alerts, digest_render
+    from llm_vitals import alerts
+    from llm_vitals.reports import digest_render
 
     con = _connect(settings)
     try:
@@ -357,7 +359,8 @@ def chart_file(week: str) -> tuple[str, str]:
 def monthly_review(settings: Settings, month: str | None = None) -> tuple[object, Path, Path]:
     """Writes the month's review (default: the last complete month) as HTML and Markdown into
     settings.review_dir; queues its Slack summary when Slack is configured. Returns (review, html, md)."""
-    from llm_vitals import alerts, review
+    from llm_vitals import alerts
+    from llm_vitals.reports import review
 
     month = month or (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     con = _connect(settings)

@@ -4,7 +4,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from llm_vitals import digest_render, pipeline
+from llm_vitals import pipeline
+from llm_vitals.reports import digest_render
 from llm_vitals.settings import Settings
 from llm_vitals.tasks.retry import transient_only
 from llm_vitals.tasks.writer import single_writer

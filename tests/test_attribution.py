@@ -3,7 +3,7 @@ kept from before (a prompt rollout, a model swap, a pure mix shift, a rise acros
 
 from datetime import UTC, datetime, timedelta
 
-from llm_vitals.attribution import Cell, attribute
+from llm_vitals.reports.attribution import Cell, attribute
 
 WEEK = datetime(2026, 10, 12, tzinfo=UTC)  # a Monday; last week is the 7 days before
 H = timedelta(hours=1)

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from llm_vitals import db, digest, digest_render, pipeline
+from llm_vitals import db, pipeline
 from llm_vitals.cli import main
+from llm_vitals.reports import digest, digest_render
 
 
 @pytest.fixture

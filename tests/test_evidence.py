@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from llm_vitals import db, digest, digest_render, evidence, ingest, metrics
-from llm_vitals.evidence import Usage
+from llm_vitals import db, ingest, metrics
+from llm_vitals.reports import digest, digest_render, evidence
+from llm_vitals.reports.evidence import Usage
 from tests.conftest import write_jsonl
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 import matplotlib.image
 import pytest
 
-from llm_vitals import cli, db, digest_chart, digest_render, ingest, metrics, pipeline, query
+from llm_vitals import cli, db, ingest, metrics, pipeline, query
 from llm_vitals.formatting import segment_label
+from llm_vitals.reports import digest_chart, digest_render
 from llm_vitals.settings import Settings
 from tests.conftest import record, write_jsonl
 

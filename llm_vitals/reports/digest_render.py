@@ -3,8 +3,8 @@ Block Kit message (escaped, within Slack's limits). The numbers come from `diges
 
 from datetime import timedelta
 
-from llm_vitals.digest import HEADLINE, QUALITY, Digest
 from llm_vitals.formatting import duration, is_fraction, metric_value, segment_label
+from llm_vitals.reports.digest import HEADLINE, QUALITY, Digest
 from llm_vitals.slack_messages import MAX_BLOCKS, escape
 
 

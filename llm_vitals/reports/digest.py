@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 import duckdb
 
-from llm_vitals import db, evidence
-from llm_vitals.attribution import Attribution, Cell, attribute
+from llm_vitals import db
 from llm_vitals.formatting import metric_value, segment_label
+from llm_vitals.reports import evidence
+from llm_vitals.reports.attribution import Attribution, Cell, attribute
 from llm_vitals.stats import binomial_sf
 from llm_vitals.thresholds import RATE_COUNTS
 

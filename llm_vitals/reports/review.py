@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from llm_vitals import db
-from llm_vitals.digest import AlertSpan, VersionChange
 from llm_vitals.formatting import duration
+from llm_vitals.reports.digest import AlertSpan, VersionChange
 
 CHECKLIST = (
     "Re-run the offline evaluations against the current prompt and model versions.",
