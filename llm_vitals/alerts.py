@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from llm_vitals import db, slack_messages
+from llm_vitals import db
 from llm_vitals.checks import CheckResult, Incident
 from llm_vitals.formatting import segment_label
+from llm_vitals.slack import messages
 
 
 @dataclass
@@ -88,7 +89,7 @@ def apply(
                also_seen_in=[r.label for r in incident.also_seen_in] + [f"{r.metric}" for r in incident.also_raised])
         if queue_messages:
             enqueue(con, "opened", *routing.channel_for(cause.severity, cause.dimension, cause.segment),
-                    slack_messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
+                    messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     current = _by_key(results)
     for key, (alert_id, _check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
@@ -100,7 +101,7 @@ def apply(
             changes.still_open += 1
             if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
                 enqueue(con, "reminder", *routing.channel_for(severity, dimension, segment),
-                        slack_messages.alert_opened(failing[0], []), alert_id)
+                        messages.alert_opened(failing[0], []), alert_id)
                 db.run(con, "alerts_reminded", alert_id=alert_id, as_of=as_of)
                 changes.reminded.append(alert_id)
         elif recent and not recent[0].beyond and not any(r.status == "fail" for r in recent[1:] if r.grain == "6h"):
@@ -108,7 +109,7 @@ def apply(
             db.run(con, "alerts_resolve", alert_id=alert_id, as_of=as_of)
             if queue_messages:
                 enqueue(con, "resolved", *routing.channel_for(severity, dimension, segment),
-                        slack_messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
+                        messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
             changes.resolved.append((alert_id, metric, passing.label))
         else:
             changes.still_open += 1  # not enough data to say it recovered, or still past its threshold

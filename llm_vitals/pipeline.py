@@ -18,7 +18,7 @@ from llm_vitals.settings import Settings
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
     from llm_vitals import alerts
     from llm_vitals.checks import CheckResult, Incident
-    from llm_vitals.slack import DeliveryReport
+    from llm_vitals.slack.delivery import DeliveryReport
 
 
 def ingest_sources(settings: Settings, sources: list[str] | None = None) -> ingest.IngestSummary:
@@ -173,17 +173,17 @@ def deliver_alerts(settings: Settings, token: str | None = None) -> DeliveryRepo
 
     Raises SlackDeliveryError for errors no retry fixes; messages Slack could not take now stay queued.
     """
-    from llm_vitals import slack
+    from llm_vitals.slack import delivery
 
     token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
     webhook = settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None
     if not (token or webhook):
         return None
-    sender = slack.SlackSender(token=token, webhook_url=webhook, base_url=settings.slack_base_url,
+    sender = delivery.SlackSender(token=token, webhook_url=webhook, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
     con = _connect(settings)
     try:
-        return slack.deliver(con, sender)
+        return delivery.deliver(con, sender)
     finally:
         con.close()
 
@@ -306,13 +306,13 @@ def upload_file(settings: Settings, content: bytes, filename: str, title: str, *
     """Uploads a file (the digest's chart, the review's report) to `channel` (default: the alert
     channel, named by `setting`) with files_upload_v2; False where a webhook cannot take files.
     Raises SlackUnavailable, SlackMessageRefused or SlackDeliveryError like message delivery."""
-    from llm_vitals import slack
+    from llm_vitals.slack import delivery
 
     token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
     channel = channel or settings.slack_channel
     if not token or not channel:
         return False
-    sender = slack.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
+    sender = delivery.SlackSender(token=token, webhook_url=None, base_url=settings.slack_base_url,
                                timeout=settings.slack_timeout_seconds, retries=settings.slack_retries)
     sender.upload(channel, content, filename, title, setting=setting)
     return True
@@ -337,7 +337,7 @@ def upload_or_tell(settings: Settings, content: bytes, filename: str, title: str
                    setting: str = "LLM_VITALS_SLACK_CHANNEL", *, token: str | None = None) -> bool:
     """upload_file, where a file Slack refuses for good is told and skipped: one refused channel
     never stops the other uploads. Returns whether the file went to Slack."""
-    from llm_vitals.slack import SlackMessageRefused
+    from llm_vitals.slack.delivery import SlackMessageRefused
 
     try:
         return upload_file(settings, content, filename, title, token=token, channel=channel, setting=setting)

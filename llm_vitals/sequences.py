@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the types only: the CLI imports this module and should star
     from llm_vitals.metrics import MetricsSummary
     from llm_vitals.pipeline import CheckSummary
     from llm_vitals.settings import Settings
-    from llm_vitals.slack import DeliveryReport
+    from llm_vitals.slack.delivery import DeliveryReport
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from prefect.cache_policies import NO_CACHE
 from llm_vitals import pipeline
 from llm_vitals.prefect_secret import slack_token
 from llm_vitals.settings import Settings
-from llm_vitals.slack import DeliveryReport, SlackUnavailable
+from llm_vitals.slack.delivery import DeliveryReport, SlackUnavailable
 from llm_vitals.tasks.retry import transient_only
 from llm_vitals.tasks.writer import single_writer
 

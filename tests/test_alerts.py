@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from llm_vitals import pipeline
-from llm_vitals.slack import SlackDeliveryError
+from llm_vitals.slack.delivery import SlackDeliveryError
 from tests.demo_db import END, TOKEN
 from tests.demo_db import build_demo_db as _build
 from tests.demo_db import demo_settings as _settings
@@ -146,7 +146,8 @@ def test_webhook_delivery(tmp_path, incident_db, slack):
 
 
 def test_names_from_logs_are_escaped_and_ping_nobody(tmp_path, slack):
-    from llm_vitals import checks, slack_messages
+    from llm_vitals import checks
+    from llm_vitals.slack import messages as slack_messages
 
     nasty = checks.CheckResult(
         check="threshold", metric="parser_failure_rate", grain="day", window_start=END, dimension="route",

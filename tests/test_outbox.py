@@ -8,7 +8,7 @@ import pytest
 
 from llm_vitals import alerts, cli, db, pipeline
 from llm_vitals.settings import Settings
-from llm_vitals.slack import SlackMessageRefused, SlackSender
+from llm_vitals.slack.delivery import SlackMessageRefused, SlackSender
 from tests.slack_server import SlackServer
 
 TOKEN = "xoxb-test-0000-outbox-token"
@@ -122,7 +122,7 @@ def test_transient_failures_are_retried_within_the_run(db_path, slack):
     _queue(db_path, ("#llm-alerts", "LLM_VITALS_SLACK_CHANNEL", "after two 500s"))
     report = SlackSender(token=TOKEN, webhook_url=None, base_url=slack.base_url, timeout=1, retries=2, backoff_seconds=0.05)
     con = db.connect(db_path)
-    from llm_vitals import slack as delivery
+    from llm_vitals.slack import delivery
 
     result = delivery.deliver(con, report)
     con.close()

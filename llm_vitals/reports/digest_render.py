@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from llm_vitals.formatting import duration, is_fraction, metric_value, segment_label
 from llm_vitals.reports.digest import HEADLINE, QUALITY, Digest
-from llm_vitals.slack_messages import MAX_BLOCKS, escape
+from llm_vitals.slack.messages import MAX_BLOCKS, escape
 
 
 def markdown(digest: Digest) -> str:

@@ -104,7 +104,7 @@ def to_markdown(review: Review) -> str:
 
 def summary(review: Review) -> dict:
     """Returns the short Slack message that goes with the attached HTML report."""
-    from llm_vitals.slack_messages import escape
+    from llm_vitals.slack.messages import escape
 
     calls = sum(value for day, metric, value in review.daily
                 if metric == "requests" and value and day >= review.start)
