@@ -62,15 +62,20 @@ def apply(
     rise seen through another segment or a metric that moves with it), or when its window began before the
     last alert of that cause resolved (a longer window still holding the past incident). An open
     alert resolves when the shortest window (up to a day long) with enough data shows the value
-    back within its threshold, and the 6-hour window, when it is not that window, does not fail:
-    one quiet hour in a running incident is noise, not a recovery. With no such window judged, it
-    stays open while any window fails."""
+    back within its threshold, the 6-hour window, when it is not that window, does not fail (one
+    quiet hour in a running incident is noise, not a recovery), and no cause it covers fails in its
+    own shortest window (the model still costly under an all-calls cost alert). With no such window
+    judged, it stays open while any window fails."""
     changes = AlertChanges()
     open_alerts = {tuple(row[1:5]): row for row in db.fetch(con, "alerts_open_list")}
     resolved_at = dict(db.fetch(con, "alerts_last_resolved"))
+    current = _by_key(results)
+    held: set[tuple] = set()  # open alerts a covered cause still fails under: not recovered yet
     for incident in found:
         cause = incident.cause
         host = incident.joins if incident.joins in open_alerts else incident.key
+        if host != incident.key and host in open_alerts and _failing_now(current.get(incident.key, [])):
+            held.add(host)
         if host in open_alerts:  # still going, or a cause an open alert covers: it may have grown (no new post)
             joined = [cause.label] * (cause.label != segment_label(*host[2:])) + [cause.metric] * (cause.metric != host[1])
             db.run(con, "alerts_extend", alert_id=open_alerts[host][0],
@@ -91,12 +96,10 @@ def apply(
             enqueue(con, "opened", *routing.channel_for(cause.severity, cause.dimension, cause.segment),
                     messages.alert_opened(cause, incident.also_seen_in, incident.also_raised), alert_id)
         changes.opened.append((alert_id, cause, incident.also_seen_in))
-    current = _by_key(results)
     for key, (alert_id, _check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
-        judged = sorted(current.get(key, []), key=lambda r: _SHORTEST_FIRST.index(r.grain) if r.grain in _SHORTEST_FIRST else 9)
+        judged = _shortest_first(current.get(key, []))
         recent = [r for r in judged if r.status != "not enough data" and r.grain in _RECENT]
-        # the shortest window with enough data tells the present: a longer one holds the past for days
-        failing = [r for r in (recent[:1] or judged) if r.status == "fail"]
+        failing = _failing_now(judged)
         if failing:
             changes.still_open += 1
             if queue_messages and remind_after and as_of - last_posted_at >= remind_after:
@@ -104,16 +107,29 @@ def apply(
                         messages.alert_opened(failing[0], []), alert_id)
                 db.run(con, "alerts_reminded", alert_id=alert_id, as_of=as_of)
                 changes.reminded.append(alert_id)
-        elif recent and not recent[0].beyond and not any(r.status == "fail" for r in recent[1:] if r.grain == "6h"):
+        elif (recent and not recent[0].beyond and key not in held
+              and not any(r.status == "fail" for r in recent[1:] if r.grain == "6h")):
             passing = recent[0]
             db.run(con, "alerts_resolve", alert_id=alert_id, as_of=as_of)
             if queue_messages:
                 enqueue(con, "resolved", *routing.channel_for(severity, dimension, segment),
                         messages.alert_resolved(passing, metric, passing.label, opened_at, as_of), alert_id)
             changes.resolved.append((alert_id, metric, passing.label))
-        else:
-            changes.still_open += 1  # not enough data to say it recovered, or still past its threshold
+        else:  # not enough data to say it recovered, still past its threshold, or a cause it covers still fails
+            changes.still_open += 1
     return changes
+
+
+def _shortest_first(results: list[CheckResult]) -> list[CheckResult]:
+    return sorted(results, key=lambda r: _SHORTEST_FIRST.index(r.grain) if r.grain in _SHORTEST_FIRST else 9)
+
+
+def _failing_now(results: list[CheckResult]) -> list[CheckResult]:
+    """The failing results of the shortest window with enough data (it tells the present: a longer
+    one holds the past for days), or of every window when none has enough data."""
+    judged = _shortest_first(results)
+    recent = [r for r in judged if r.status != "not enough data" and r.grain in _RECENT]
+    return [r for r in (recent[:1] or judged) if r.status == "fail"]
 
 
 def _by_key(results: list[CheckResult]) -> dict[tuple, list[CheckResult]]:

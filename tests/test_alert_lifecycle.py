@@ -80,3 +80,26 @@ def test_the_echo_of_a_resolved_alert_that_covered_a_cause_opens_nothing(tmp_pat
     changes = alerts.apply(con, [incident], [errors], later, alerts.Routing(None), queue_messages=True)
     assert changes.opened == []
     assert con.execute("select metric, status from alerts").fetchall() == [("timeout_rate", "resolved")]
+
+
+def test_an_alert_does_not_resolve_while_a_cause_it_covers_still_fails(tmp_path):
+    con = db.connect(tmp_path / "v.duckdb")
+    on_all = replace(_result("hour", 1, OPENED, 0.06, "fail"), dimension="all", segment="all")
+    _run(con, OPENED, on_all)
+    later = OPENED + timedelta(hours=8)
+    all_calls = [replace(_result(g, h, later, 0.015, "pass"), dimension="all", segment="all", beyond=False)
+                 for g, h in (("hour", 1), ("6h", 6))]
+    # all calls look fine again, but the one model behind it still fails in its own hour
+    model_hour = _result("hour", 1, later, 0.06, "fail")
+    held = alerts.apply(con, [Incident(model_hour, joins=on_all.key)], [*all_calls, model_hour], later,
+                        alerts.Routing(None), queue_messages=True)
+    assert (held.resolved, held.opened, held.still_open) == ([], [], 1)
+    # the model's 6 hours still hold the incident, but its hour passes: the cause has recovered
+    latest = later + timedelta(hours=1)
+    all_calls = [replace(r, window_end=latest) for r in all_calls]
+    model = [_result("hour", 1, latest, 0.01, "pass"), _result("6h", 6, latest, 0.05, "fail")]
+    changes = alerts.apply(con, [Incident(model[1], joins=on_all.key)], [*all_calls, *model], latest,
+                           alerts.Routing(None), queue_messages=True)
+    assert [metric for _, metric, _ in changes.resolved] == ["timeout_rate"]
+    assert [k for (k,) in con.execute("select kind from outbox order by message_id").fetchall()] == [
+        "opened", "resolved"]
