@@ -54,7 +54,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
-    print(report.metrics_text(pipeline.compute_metrics(settings, full=settings.full_recompute)))
+    print(report.metrics_text(pipeline.compute_metrics(settings, full=args.full_recompute)))
     return 0
 
 
@@ -68,7 +68,7 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
         check=pipeline.run_checks,
         deliver=lambda s: pipeline.deliver_alerts(s, token=token),
         publish=pipeline.publish_read_copy,
-    ), as_of=settings.as_of, full_metrics=bool(settings.full_recompute))
+    ), as_of=args.as_of, full_metrics=_env_flag("full_recompute"))
     print(report.ingest_text(run.ingested))
     print(report.metrics_text(run.computed))
     print(report.checks_text(run.checked, run.delivery, settings.slack_configured))
@@ -76,7 +76,7 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
-    ingested, computed = pipeline.backfill(settings, settings.backfill_start, settings.backfill_end, args.sources or None)
+    ingested, computed = pipeline.backfill(settings, args.backfill_start, args.backfill_end, args.sources or None)
     print(report.ingest_text(ingested))
     print(report.metrics_text(computed))
     return 0
@@ -84,7 +84,7 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     token = slack_token(settings)  # a Secret block that cannot be read fails before any work
-    summary = pipeline.run_checks(settings, settings.as_of)
+    summary = pipeline.run_checks(settings, args.as_of)
     delivery = pipeline.deliver_alerts(settings, token=token) if settings.slack_configured else None
     print(report.checks_text(summary, delivery, settings.slack_configured))
     return 1 if summary.failed else 0
@@ -106,8 +106,8 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import sequences
     from llm_vitals.reports import digest_render
 
-    if settings.tenant:
-        built, chart = pipeline.tenant_digest(settings, settings.tenant, settings.week)
+    if args.tenant:
+        built, chart = pipeline.tenant_digest(settings, args.tenant, args.week)
         sys.stdout.write(digest_render.markdown(built))
         return 0
     token = slack_token(settings)
@@ -121,7 +121,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
         build=build, build_tenant=pipeline.queue_tenant_digest,
         deliver=lambda s: pipeline.deliver_alerts(s, token=token),
         upload=lambda s, *file: pipeline.upload_or_tell(s, *file, token=token),
-    ), settings.week)
+    ), args.week)
     chart_path = Path(f"llm-vitals-digest-{run.week}.png")
     chart_path.write_bytes(run.chart)
     print(f"Chart: {chart_path}")
@@ -144,7 +144,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     run = sequences.monthly_review(settings, sequences.ReviewSteps(
         build=build, deliver=lambda s: pipeline.deliver_alerts(s, token=token),
         upload=lambda s, *file: pipeline.upload_or_tell(s, *file, token=token),
-    ), settings.month)
+    ), args.month)
     if settings.slack_configured:
         print(report.delivery_text(run.delivery) + f" Report {'attached' if run.uploaded else 'not attached'}.")
     return 0
@@ -188,7 +188,7 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from llm_vitals import demo
 
-    demo.run(settings, days=settings.demo_days)
+    demo.run(settings, days=args.demo_days)
     return 0
 
 
@@ -229,14 +229,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("backfill", _backfill, "Re-ingest the sources' calls in [--start, --end) and recompute that range; idempotent.")
     sub.set_defaults(writes=True)
     sub.add_argument("sources", nargs="*", metavar="SOURCE", help="files, folders or globs (LLM_VITALS_SOURCE)")
-    sub.add_argument("--start", dest="backfill_start", type=_as_of, required=True,
-                     help="first moment of the range, ISO 8601 (LLM_VITALS_BACKFILL_START)")
-    sub.add_argument("--end", dest="backfill_end", type=_as_of, required=True,
-                     help="end of the range, exclusive, ISO 8601 (LLM_VITALS_BACKFILL_END)")
+    for option, name, help_text in (("--start", "backfill_start", "first moment of the range"),
+                                    ("--end", "backfill_end", "end of the range, exclusive")):
+        sub.add_argument(option, dest=name, type=_as_of, default=_env(name), required=_env(name) is None,
+                         help=f"{help_text}, ISO 8601 (LLM_VITALS_{name.upper()})")
 
     sub = command("metrics", _metrics, "Recompute the metric windows that new data touched.")
     sub.set_defaults(writes=True)
-    sub.add_argument("--full", dest="full_recompute", action="store_true", default=None,
+    sub.add_argument("--full", dest="full_recompute", action="store_true",
+                     default=_env_flag("full_recompute"),
                      help="recompute every window (LLM_VITALS_FULL_RECOMPUTE)")
 
     sub = command("check", _check, "Check the trailing windows against the thresholds, budgets and SLOs; open and resolve alerts.")
@@ -244,11 +245,13 @@ def _parser() -> argparse.ArgumentParser:
     _check_options(sub)
 
     sub = command("digest", _digest, "Weekly digest: the week against the one before, what changed, regressions and their causes.")
-    sub.add_argument("--week", help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
-    sub.add_argument("--tenant", help="print this tenant's digest only (LLM_VITALS_TENANT)")
+    sub.add_argument("--week", default=_env("week"),
+                     help="ISO week YYYY-Www (LLM_VITALS_WEEK; default: the last complete week)")
+    sub.add_argument("--tenant", default=_env("tenant"), help="print this tenant's digest only (LLM_VITALS_TENANT)")
 
     sub = command("review", _review, "Monthly review: trends, cost and routing, version changes, alerts, checklist (HTML and Markdown).")
-    sub.add_argument("--month", help="month YYYY-MM (LLM_VITALS_MONTH; default: the last complete month)")
+    sub.add_argument("--month", default=_env("month"),
+                     help="month YYYY-MM (LLM_VITALS_MONTH; default: the last complete month)")
     sub.add_argument("--out", dest="review_dir", type=Path, help="folder for the report (LLM_VITALS_REVIEW_DIR)")
 
     sub = command("outbox", _outbox, "List the Slack messages that have not gone out (waiting, dead); retry or drop dead ones.")
@@ -266,22 +269,39 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = command("demo", _demo, "Write two weeks of realistic logs with incidents, run the pipeline, show the findings.")
     sub.add_argument("--dir", dest="demo_dir", type=Path, help="where to write (LLM_VITALS_DEMO_DIR)")
-    sub.add_argument("--days", dest="demo_days", type=int, help="days of logs to generate (LLM_VITALS_DEMO_DAYS; default 14)")
+    sub.add_argument("--days", dest="demo_days", type=_demo_days, default=_env("demo_days") or "14",
+                     help="days of logs to generate, 8 to 90 (LLM_VITALS_DEMO_DAYS; default 14)")
     return parser
 
 
 def _check_options(sub: argparse.ArgumentParser) -> None:
     """The options of the check step, shared by `check` and `monitor`."""
-    sub.add_argument("--as-of", type=_as_of, help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
+    sub.add_argument("--as-of", type=_as_of, default=_env("as_of"),
+                     help="judge the windows before this time (ISO 8601; LLM_VITALS_AS_OF; default now)")
     sub.add_argument("--thresholds", type=Path, help="thresholds file (LLM_VITALS_THRESHOLDS)")
     sub.add_argument("--slos", type=Path, help="SLO file (LLM_VITALS_SLOS)")
 
 
 def _settings_args(args: argparse.Namespace) -> dict[str, object]:
     names = ("db", "threads", "memory_limit", "store_free_text", "max_line_bytes", "demo_dir", "thresholds", "slos",
-             "output_format", "max_rows", "demo_days", "full_recompute", "as_of", "week", "tenant", "month", "review_dir",
-             "backfill_start", "backfill_end", "preset", "mapping", "sources_file")
+             "output_format", "max_rows", "review_dir", "preset", "mapping", "sources_file")
     return {name: getattr(args, name, None) for name in names}
+
+
+def _env(name: str) -> str | None:
+    """A run option's environment variable (LLM_VITALS_<NAME>): what one run is about is an option,
+    not a setting, and its variable gives the option's default."""
+    return os.environ.get(f"LLM_VITALS_{name.upper()}") or None
+
+
+def _env_flag(name: str) -> bool:
+    return (_env(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+def _demo_days(text: str) -> int:
+    if not text.isdigit() or not 8 <= int(text) <= 90:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 8 to 90 (the demo needs a week of baseline)")
+    return int(text)
 
 
 def _note(message: str) -> None:

@@ -1,6 +1,5 @@
 """The one settings object. Built once at the edge (CLI or flow entry) and passed down."""
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -9,7 +8,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every field can be set by the environment variable LLM_VITALS_<NAME> or by a CLI option."""
+    """Every field can be set by the environment variable LLM_VITALS_<NAME> or by a CLI option.
+
+    Configuration only: what one run is about (`--as-of`, `--week`, a backfill's range...) is a
+    parameter of the function that does it, read by the CLI from its options."""
 
     model_config = SettingsConfigDict(env_prefix="LLM_VITALS_", extra="ignore", populate_by_name=True)
 
@@ -50,13 +52,7 @@ class Settings(BaseSettings):
     demo_dir: Path = Field(Path("llm-vitals-demo"), description="Where `llm-vitals demo` writes its logs and database.")
     output_format: Literal["table", "csv", "json"] = Field("table", description="Output of `llm-vitals query`.")
     max_rows: int | None = Field(None, ge=1, description="Most rows `llm-vitals query` prints (default: all).")
-    demo_days: int = Field(14, ge=8, le=90, description="Days of logs `llm-vitals demo` writes.")
-    full_recompute: bool = Field(False, description="`llm-vitals metrics` recomputes every window, not only touched ones.")
-    as_of: datetime | None = Field(None, description="`llm-vitals check` judges the windows before this time (default: now).")
-    month: str | None = Field(None, description="Month of `llm-vitals review`, YYYY-MM (default: the last complete one).")
     review_dir: Path = Field(Path("llm-vitals-reviews"), description="Where `llm-vitals review` writes its HTML and Markdown.")
-    tenant: str | None = Field(None, description="`llm-vitals digest` for this tenant only (its calls, its alerts).")
-    week: str | None = Field(None, description="ISO week of `llm-vitals digest`, YYYY-Www (default: the last complete one).")
     thresholds: Path | None = Field(None, description="Thresholds file (default: the packaged expectations/thresholds.yaml).")
     slos: Path | None = Field(None, description="SLO file (default: the packaged expectations/slos.yaml).")
     data_docs_dir: Path | None = Field(
@@ -95,8 +91,6 @@ class Settings(BaseSettings):
     schedule_timezone: str = Field(
         "UTC", description="Timezone of the weekly-digest and monthly-review schedules (read by `prefect deploy`)."
     )
-    backfill_start: datetime | None = Field(None, description="`llm-vitals backfill`: first moment of the range (ISO 8601).")
-    backfill_end: datetime | None = Field(None, description="`llm-vitals backfill`: end of the range, exclusive (ISO 8601).")
     alert_reminder_hours: float | None = Field(None, gt=0, description="Post again about an alert still open after this long (off by default).")
 
     @property

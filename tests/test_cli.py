@@ -1,6 +1,7 @@
 """The CLI: exit codes, one-line errors, read-only queries, output formats, settings from the environment."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,18 @@ def test_a_secret_block_without_a_prefect_api_fails_at_once_in_one_line(loaded, 
     assert err.count("\n") == 1 and "'nosuchblock', but no Prefect API is configured" in err and "PREFECT_API_URL" in err
     assert main(["query", "--db", str(loaded), "select count(*) as n from check_runs"]) == 0
     assert capsys.readouterr().out.startswith("n\n-\n0\n")  # it failed before checking anything
+
+
+def test_settings_hold_configuration_and_runs_take_their_options(tmp_path, monkeypatch):
+    from llm_vitals.settings import Settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name in Settings.model_fields:  # every setting is documented by its variable
+        assert (f"LLM_VITALS_{name.upper()}" in readme) or name == "slack_bot_token", name
+    run_options = {"as_of", "week", "tenant", "month", "backfill_start", "backfill_end", "full_recompute", "demo_days"}
+    assert not run_options & set(Settings.model_fields)
+    # a run option's variable is still its default, and checked like the option
+    monkeypatch.setenv("LLM_VITALS_DEMO_DAYS", "3")
+    with pytest.raises(SystemExit) as usage:
+        main(["demo", "--dir", str(tmp_path)])
+    assert usage.value.code == 2
