@@ -16,8 +16,8 @@ from llm_vitals.ingest import kinds, source_config
 from llm_vitals.settings import Settings
 
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
-    from llm_vitals import alerts
-    from llm_vitals.checks import CheckResult, Incident
+    from llm_vitals.checks import alerts
+    from llm_vitals.checks.detect import CheckResult, Incident
     from llm_vitals.slack.delivery import DeliveryReport
 
 
@@ -136,9 +136,11 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
     """Judges the trailing windows before as_of (default: now), records the results, opens and
     resolves alerts, and queues their Slack messages in the outbox when Slack is configured. An
     as_of before an earlier run's is a look back: its results are recorded, its alerts left alone."""
-    from llm_vitals import alerts, check_data, check_run
-    from llm_vitals import slos as slo_file
-    from llm_vitals import thresholds as thresholds_file
+    from llm_vitals.checks import alerts
+    from llm_vitals.checks import data as check_data
+    from llm_vitals.checks import run as check_run
+    from llm_vitals.checks import slos as slo_file
+    from llm_vitals.checks import thresholds as thresholds_file
 
     as_of = as_of or datetime.now(UTC)
     as_of = _utc(as_of)
@@ -156,9 +158,9 @@ def run_checks(settings: Settings, as_of: datetime | None = None, *, great_expec
             run_id = check_data.store_results(con, as_of, judged.new, look_back=look_back)
             check_data.remember(con, judged.judged, judged.fingerprint, run_id)
             if judged.slo_counts:
-                from llm_vitals import slo_checks
+                from llm_vitals.checks import slo_burn
 
-                slo_checks.store_status(con, judged.slo_counts, as_of)
+                slo_burn.store_status(con, judged.slo_counts, as_of)
             changes = alerts.AlertChanges() if look_back else alerts.apply(
                 con, judged.incidents, judged.results, as_of, routing, queue_messages=settings.slack_configured,
                 remind_after=remind)
@@ -222,7 +224,7 @@ def _outbox_change(settings: Settings, name: str, message_id: int | None) -> int
 def weekly_digest(settings: Settings, week: str | None = None):
     """Returns the digest of the ISO week (default: the last complete one) and its chart (PNG bytes);
     queues the message for Slack in the outbox when Slack is configured."""
-    from llm_vitals import alerts
+    from llm_vitals.checks import alerts
     from llm_vitals.reports import digest, digest_chart, digest_render
 
     week = week or _last_complete_week()
@@ -290,7 +292,7 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
 
 def queue_digest(settings: Settings, built, channel: str, setting: str) -> None:
     """Queues a (tenant's) digest for `channel` (named by `setting`) in the outbox."""
-    from llm_vitals import alerts
+    from llm_vitals.checks import alerts
     from llm_vitals.reports import digest_render
 
     con = _connect(settings)
@@ -359,7 +361,7 @@ def chart_file(week: str) -> tuple[str, str]:
 def monthly_review(settings: Settings, month: str | None = None) -> tuple[object, Path, Path]:
     """Writes the month's review (default: the last complete month) as HTML and Markdown into
     settings.review_dir; queues its Slack summary when Slack is configured. Returns (review, html, md)."""
-    from llm_vitals import alerts
+    from llm_vitals.checks import alerts
     from llm_vitals.reports import review
 
     month = month or (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")

@@ -3,8 +3,9 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from llm_vitals import alerts, db
-from llm_vitals.checks import CheckResult, Incident
+from llm_vitals import db
+from llm_vitals.checks import alerts
+from llm_vitals.checks.detect import CheckResult, Incident
 
 OPENED = datetime(2026, 9, 22, 15, tzinfo=UTC)
 

@@ -146,10 +146,10 @@ def test_webhook_delivery(tmp_path, incident_db, slack):
 
 
 def test_names_from_logs_are_escaped_and_ping_nobody(tmp_path, slack):
-    from llm_vitals import checks
+    from llm_vitals.checks import detect
     from llm_vitals.slack import messages as slack_messages
 
-    nasty = checks.CheckResult(
+    nasty = detect.CheckResult(
         check="threshold", metric="parser_failure_rate", grain="day", window_start=END, dimension="route",
         segment="<!channel> & <@U123>", severity="critical", observed=0.09, threshold=0.03, baseline=0.01,
         numerator=27, sample_size=300, p_value=1e-9)

@@ -8,12 +8,12 @@ from math import comb
 
 import pytest
 
-from llm_vitals import checks, thresholds
+from llm_vitals.checks import detect, thresholds
 from llm_vitals.errors import ConfigError
 from llm_vitals.stats import binomial_sf, holm
 
 START = datetime(2026, 10, 5, tzinfo=UTC)
-DAY = checks.WindowSpec("day", START, START + timedelta(days=1), START - timedelta(days=7), START)
+DAY = detect.WindowSpec("day", START, START + timedelta(days=1), START - timedelta(days=7), START)
 
 
 @pytest.mark.parametrize(("n", "p"), [(1, 0.5), (40, 0.025), (300, 0.03), (400, 0.02), (200, 0.3)])
@@ -34,7 +34,7 @@ def test_holm_rejects_in_step_down_order():
 
 def test_windows_end_on_their_step_and_their_baseline_is_the_days_before():
     as_of = datetime(2026, 10, 14, 13, 25, tzinfo=UTC)
-    planned = {w.name: w for w in checks.plan_windows(as_of, ["hour", "6h", "day", "3d"], 7)}
+    planned = {w.name: w for w in detect.plan_windows(as_of, ["hour", "6h", "day", "3d"], 7)}
     assert (planned["hour"].start, planned["hour"].end) == (as_of.replace(hour=12, minute=0), as_of.replace(minute=0))
     assert (planned["6h"].start, planned["6h"].end) == (as_of.replace(hour=6, minute=0), as_of.replace(hour=12, minute=0))
     midnight = as_of.replace(hour=0, minute=0)
@@ -47,7 +47,7 @@ def test_windows_end_on_their_step_and_their_baseline_is_the_days_before():
 
 def test_the_weekly_budget_is_shared_by_window_and_by_how_often_each_moves():
     config = _thresholds()
-    levels = {w.name: checks.level_of(w, config) for w in checks.plan_windows(START, ["hour", "6h", "day", "3d"], 7)}
+    levels = {w.name: detect.level_of(w, config) for w in detect.plan_windows(START, ["hour", "6h", "day", "3d"], 7)}
     # 1 false alarm a week, 4 windows: an hour window moves on 168 times a week, a day window 28
     assert levels == pytest.approx({"hour": 1 / 4 / 168, "6h": 1 / 4 / 28, "day": 1 / 4 / 28, "3d": 1 / 4 / 7})
     assert sum(levels[w] * n for w, n in {"hour": 168, "6h": 28, "day": 28, "3d": 7}.items()) == pytest.approx(1.0)
@@ -66,9 +66,9 @@ def _cell(route="chat", model="m1", version="v1", tenant="t1", failures=0, struc
     return base
 
 
-def _counts(cells) -> checks.Counts:
+def _counts(cells) -> detect.Counts:
     """Segment sums of cells, as sql/check_counts.sql makes them (an independent twin)."""
-    out: checks.Counts = defaultdict(lambda: defaultdict(int))
+    out: detect.Counts = defaultdict(lambda: defaultdict(int))
     for cell in cells:
         for dimension in ("all", "route", "model", "prompt_version", "tenant"):
             segment = "all" if dimension == "all" else cell[dimension]
@@ -82,13 +82,13 @@ def _judge(cells, config, baseline_rate=0.01):
     """The day window of the cells, every segment with a 7-day baseline of 7,000 trials at baseline_rate."""
     counts = _counts(cells)
     baseline = {key: {"parse_failures": int(7000 * baseline_rate), "structured_calls": 7000} for key in counts}
-    results = checks.rate_results(DAY, counts, baseline, config)
-    checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+    results = detect.rate_results(DAY, counts, baseline, config)
+    detect.judge(results, detect.beyond_bounds(results, config), [DAY], config)
     return results
 
 
 def _incidents(cells, config, results):
-    return checks.incidents(results, [DAY], config, checks.rate_without(cells), lambda r: (0, 0))
+    return detect.incidents(results, [DAY], config, detect.rate_without(cells), lambda r: (0, 0))
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_decisions_know_the_sample_size(failures, calls, fails):
 def test_a_rate_check_fails_at_the_exact_binomial_tail_of_its_threshold():
     config = _thresholds(windows=["day"])
     # one cell's route, model, version and tenant are all calls again: one test, at the day's level
-    level = checks.level_of(DAY, config)
+    level = detect.level_of(DAY, config)
     null = max(0.01 * 1.1, 0.01 + 0.02 / 4)  # the baseline with room for noise: 1.5 %
     k = next(k for k in range(100) if binomial_sf(k, 100, null) <= level)
     assert (k - 1) / 100 > 0.03  # k - 1 is beyond the 3 % threshold too: only significance tells them apart
@@ -158,39 +158,39 @@ def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
     results = _judge(cells, config)
     extract = next(r for r in results if (r.dimension, r.segment) == ("route", "extract"))
     assert extract.status == "fail"
-    found = [checks.Incident(extract)]  # say a run sees it on route extract first (its 6 h window, say)
-    levels = checks.per_test_levels(results, [DAY], config)
+    found = [detect.Incident(extract)]  # say a run sees it on route extract first (its 6 h window, say)
+    levels = detect.per_test_levels(results, [DAY], config)
     key = ("threshold", "parser_failure_rate")
     # an earlier run opened the rise on model m1, without whose calls route extract is at 1 %
-    checks.join_open(found, {(*key, "model", "m1")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+    detect.join_open(found, {(*key, "model", "m1")}, detect.rate_without(cells), lambda r: (0, 0), config, levels)
     assert [i.joins for i in found] == [(*key, "model", "m1")]
     # all calls open: a segment's rise of the same metric is that alert's
-    checks.join_open(found, {(*key, "all", "all")}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+    detect.join_open(found, {(*key, "all", "all")}, detect.rate_without(cells), lambda r: (0, 0), config, levels)
     assert [i.joins for i in found] == [(*key, "all", "all")]
     # an alert on m1 that resolved after this window began: the incident is its echo; one that
     # resolved before it began covers nothing
     for resolved_at, joins in [(DAY.start + timedelta(hours=3), (*key, "model", "m1")), (DAY.start, None)]:
-        checks.join_open(found, set(), checks.rate_without(cells), lambda r: (0, 0), config, levels,
+        detect.join_open(found, set(), detect.rate_without(cells), lambda r: (0, 0), config, levels,
                          {(*key, "model", "m1"): resolved_at})
         assert [i.joins for i in found] == [joins]
     # an open alert on a model whose calls do not explain it, or on another metric, covers nothing
     for other in [(*key, "model", "m2"), ("threshold", "timeout_rate", "route", "extract")]:
-        checks.join_open(found, {other}, checks.rate_without(cells), lambda r: (0, 0), config, levels)
+        detect.join_open(found, {other}, detect.rate_without(cells), lambda r: (0, 0), config, levels)
         assert [i.joins for i in found] == [None]
 
 
 def test_an_error_rise_joins_the_open_timeout_alert_unless_other_errors_rose_too():
     config = thresholds.Thresholds.model_validate({"checks": {"error_rate": {
         "severity": "critical", "max": 0.5, "max_ratio": 2.0, "min_increase": 0.01, "min_sample_size": 30}}})
-    cause = checks.CheckResult("threshold", "error_rate", "day", START, "model", "m1", "critical", observed=0.08,
+    cause = detect.CheckResult("threshold", "error_rate", "day", START, "model", "m1", "critical", observed=0.08,
                                threshold=0.04, baseline=0.02, numerator=80, sample_size=1000, p_value=1e-12,
                                status="fail", beyond=True)
     timeouts_open = {("threshold", "timeout_rate", "model", "m1")}
     levels = {"day": 1e-4}
-    incident = checks.Incident(cause)
-    checks.join_open([incident], timeouts_open, checks.rate_without([]), lambda r: (5, 1000), config, levels)
+    incident = detect.Incident(cause)
+    detect.join_open([incident], timeouts_open, detect.rate_without([]), lambda r: (5, 1000), config, levels)
     assert incident.joins == ("threshold", "timeout_rate", "model", "m1")  # 5 other errors of 1,000: the timeouts'
-    checks.join_open([incident], timeouts_open, checks.rate_without([]), lambda r: (75, 1000), config, levels)
+    detect.join_open([incident], timeouts_open, detect.rate_without([]), lambda r: (75, 1000), config, levels)
     assert incident.joins is None  # 75 other errors of 1,000: a cause of their own, its own alert
 
 
@@ -212,13 +212,13 @@ def _quantile_config(**rule):
 def test_a_latency_quantile_is_tested_by_its_count_above_the_bound():
     config = _quantile_config()
     baselines = {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}
-    bounds, about = checks.exceedance_bounds(DAY, baselines, config, [("all", "all")])
+    bounds, about = detect.exceedance_bounds(DAY, baselines, config, [("all", "all")])
     assert [b.bound for b in bounds] == [1500.0]  # max(1.5 x 1000, 1000 + 100)
-    level = checks.level_of(DAY, config)
+    level = detect.level_of(DAY, config)
     k = next(k for k in range(1000) if binomial_sf(k, 1000, 0.05) <= level)
     for slower, status in ((k - 1, "pass"), (k, "fail")):
-        results = checks.exceedance_results(DAY, about, {0: (1000, slower, 1600.0)})
-        checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+        results = detect.exceedance_results(DAY, about, {0: (1000, slower, 1600.0)})
+        detect.judge(results, detect.beyond_bounds(results, config), [DAY], config)
         assert results[0].status == status and results[0].kind == "quantile"
 
 
@@ -226,14 +226,14 @@ def test_a_mean_check_is_not_moved_by_a_few_huge_calls():
     config = thresholds.Thresholds.model_validate({"settings": {"windows": ["day"]}, "checks": {
         "tokens_per_request": {"max_ratio": 1.5, "min_sample_size": 100}}})
     baselines = {("all", "all", "tokens_per_request"): (800.0, 1500.0, 5000)}
-    bounds, about = checks.exceedance_bounds(DAY, baselines, config, [("all", "all")])
+    bounds, about = detect.exceedance_bounds(DAY, baselines, config, [("all", "all")])
     assert bounds[0].bound == 1500.0  # the baseline's p90 of single calls
     # the mean doubled on 5 huge calls of 500 (their count above p90 is what 10 % would give)
-    spiky = checks.exceedance_results(DAY, about, {0: (500, 55, 1700.0)})
+    spiky = detect.exceedance_results(DAY, about, {0: (500, 55, 1700.0)})
     # every call twice as long: 420 of 500 above the old p90
-    shifted = checks.exceedance_results(DAY, about, {0: (500, 420, 1650.0)})
+    shifted = detect.exceedance_results(DAY, about, {0: (500, 420, 1650.0)})
     for results in (spiky, shifted):
-        checks.judge(results, checks.beyond_bounds(results, config), [DAY], config)
+        detect.judge(results, detect.beyond_bounds(results, config), [DAY], config)
     assert spiky[0].beyond and spiky[0].status == "pass"
     assert shifted[0].status == "fail"
 
@@ -258,18 +258,18 @@ def test_thresholds_file_errors_name_the_field(tmp_path):
 
 
 def test_great_expectations_suite_finds_the_same_rows_as_the_plain_twin():
-    from llm_vitals import gx_checks
+    from llm_vitals.checks import gx
 
     config = thresholds.Thresholds.model_validate({"settings": {"windows": ["day"]}, "checks": {
         "parser_failure_rate": {"max": 0.5, "max_ratio": 2.0, "min_increase": 0.02, "min_sample_size": 30},
         "latency_p95_ms": {"max_ratio": 1.5, "min_sample_size": 100}}})
     cells = [_cell("extract", "m1", "v8", "t1", failures=9, structured=100), _cell("chat", "m2", "v1", "t2", 1, 100)]
     results = _judge(cells, config)
-    _, about = checks.exceedance_bounds(DAY, {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}, config,
+    _, about = detect.exceedance_bounds(DAY, {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}, config,
                                         [("all", "all")])
-    results += checks.exceedance_results(DAY, about, {0: (500, 80, 1700.0)})
-    assert gx_checks.beyond_bounds(results, config, None) == checks.beyond_bounds(results, config) != set()
-    suite = gx_checks.build_suite(config)
+    results += detect.exceedance_results(DAY, about, {0: (500, 80, 1700.0)})
+    assert gx.beyond_bounds(results, config, None) == detect.beyond_bounds(results, config) != set()
+    suite = gx.build_suite(config)
     assert [e.meta["metric"] for e in suite.expectations] == ["latency_p95_ms", "parser_failure_rate"]
 
 
@@ -285,8 +285,8 @@ def test_a_segment_with_the_very_same_calls_as_another_is_tested_once():
 
 def test_a_young_deployment_has_no_baseline_until_three_days_of_history():
     window = DAY  # baseline: the 7 days before 2026-10-05
-    one_day = checks.with_history(window, START - timedelta(days=1), 3)
+    one_day = detect.with_history(window, START - timedelta(days=1), 3)
     assert one_day.baseline_start == one_day.baseline_end == window.baseline_end  # an empty range
-    three_days = checks.with_history(window, START - timedelta(days=3), 3)
+    three_days = detect.with_history(window, START - timedelta(days=3), 3)
     assert three_days == window
-    assert checks.with_history(window, None, 3) == window
+    assert detect.with_history(window, None, 3) == window

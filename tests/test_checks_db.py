@@ -164,7 +164,7 @@ def test_an_outage_pages_by_burn_rate_and_the_error_budget_is_counted(tmp_path):
 
 
 def test_bad_slo_files_name_the_field(tmp_path):
-    from llm_vitals import slos
+    from llm_vitals.checks import slos
     from llm_vitals.errors import ConfigError
 
     bad = tmp_path / "slos.yaml"

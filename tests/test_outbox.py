@@ -6,7 +6,8 @@ import json
 import duckdb
 import pytest
 
-from llm_vitals import alerts, cli, db, pipeline
+from llm_vitals import cli, db, pipeline
+from llm_vitals.checks import alerts
 from llm_vitals.settings import Settings
 from llm_vitals.slack.delivery import SlackMessageRefused, SlackSender
 from tests.slack_server import SlackServer

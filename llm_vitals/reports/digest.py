@@ -9,11 +9,11 @@ from typing import NamedTuple
 import duckdb
 
 from llm_vitals import db
+from llm_vitals.checks.thresholds import RATE_COUNTS
 from llm_vitals.formatting import metric_value, segment_label
 from llm_vitals.reports import evidence
 from llm_vitals.reports.attribution import Attribution, Cell, attribute
 from llm_vitals.stats import binomial_sf
-from llm_vitals.thresholds import RATE_COUNTS
 
 HEADLINE = ("requests", "error_rate", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_usd",
             "cost_per_successful_task_usd")

@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from llm_vitals.checks import CheckResult
+from llm_vitals.checks.detect import CheckResult
+from llm_vitals.checks.thresholds import WINDOWS
 from llm_vitals.formatting import duration, metric_value
-from llm_vitals.thresholds import WINDOWS
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

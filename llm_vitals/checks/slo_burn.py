@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import duckdb
 
 from llm_vitals import db
-from llm_vitals.checks import CheckResult
-from llm_vitals.slos import WINDOWS, BurnRate, Objective, Slos
+from llm_vitals.checks.detect import CheckResult
+from llm_vitals.checks.slos import WINDOWS, BurnRate, Objective, Slos
 
 
 @dataclass(frozen=True)

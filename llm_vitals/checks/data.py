@@ -6,9 +6,9 @@ import duckdb
 import pyarrow as pa
 
 from llm_vitals import db
-from llm_vitals.checks import Baselines, Bound, CheckResult, Counts, WindowSpec, rate_without
+from llm_vitals.checks.detect import Baselines, Bound, CheckResult, Counts, WindowSpec, rate_without
+from llm_vitals.checks.thresholds import Thresholds
 from llm_vitals.stats import binomial_sf
-from llm_vitals.thresholds import Thresholds
 
 
 def load_counts(con: duckdb.DuckDBPyConnection, windows: list[WindowSpec]) -> tuple[dict[str, Counts], dict[str, Counts]]:

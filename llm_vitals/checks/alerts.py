@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from llm_vitals import db
-from llm_vitals.checks import CheckResult, Incident
+from llm_vitals.checks.detect import CheckResult, Incident
 from llm_vitals.formatting import segment_label
 from llm_vitals.slack import messages
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from llm_vitals import db
-from llm_vitals.checks import CheckResult
-from llm_vitals.thresholds import Budget
+from llm_vitals.checks.detect import CheckResult
+from llm_vitals.checks.thresholds import Budget
 
 
 def period_bounds(as_of: datetime, period: str) -> tuple[datetime, datetime]:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from llm_vitals import check_data, checks, db
-from llm_vitals.checks import CheckResult, Incident, WindowSpec
-from llm_vitals.thresholds import Thresholds
+from llm_vitals import db
+from llm_vitals.checks import data as check_data
+from llm_vitals.checks import detect
+from llm_vitals.checks.detect import CheckResult, Incident, WindowSpec
+from llm_vitals.checks.thresholds import Thresholds
 
 
 @dataclass
@@ -27,38 +29,38 @@ class Judgement:
     windows: list[WindowSpec]
     judged: list[WindowSpec]  # the windows not taken from an earlier run
     fingerprint: str
-    slo_counts: list = field(default_factory=list)  # slo_checks.Counts of each SLO segment
+    slo_counts: list = field(default_factory=list)  # slo_burn.Counts of each SLO segment
 
 
 def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetime, *, great_expectations: bool,
           docs_dir: Path | None = None, slos=None) -> Judgement:
     """Judges the windows before as_of; returns the results and the incidents they make."""
     db.run(con, "macros")
-    windows = checks.plan_windows(as_of, thresholds.settings.windows, thresholds.settings.baseline_days)
+    windows = detect.plan_windows(as_of, thresholds.settings.windows, thresholds.settings.baseline_days)
     fingerprint = hashlib.sha256(thresholds.model_dump_json().encode()).hexdigest()[:16]
     remembered, tested = check_data.memo(con, windows, fingerprint)
     history_start = db.fetch(con, "check_history_start")[0][0]
-    fresh = [checks.with_history(w, history_start, thresholds.settings.min_baseline_days)
+    fresh = [detect.with_history(w, history_start, thresholds.settings.min_baseline_days)
              for w in windows if w.name not in remembered]
     new = _fresh_results(con, fresh, thresholds, great_expectations, docs_dir)
     results = new + [r for w in windows for r in remembered.get(w.name, [])]
     without, other_errors = check_data.Without(con, windows), check_data.OtherErrors(con, windows)
-    found = checks.incidents(results, windows, thresholds, without, other_errors, tested=tested)
+    found = detect.incidents(results, windows, thresholds, without, other_errors, tested=tested)
     open_keys = {tuple(row[1:5]) for row in db.fetch(con, "alerts_open_list")}
     resolved = {tuple(key.split("\x1f")): at for key, at in db.fetch(con, "alerts_last_resolved")}
-    checks.join_open(found, open_keys, without, other_errors, thresholds,
-                     checks.per_test_levels(results, windows, thresholds, tested), resolved)
+    detect.join_open(found, open_keys, without, other_errors, thresholds,
+                     detect.per_test_levels(results, windows, thresholds, tested), resolved)
     extra = check_data.builtin_results(con, thresholds, as_of)
     if thresholds.budgets:
-        from llm_vitals import budgets
+        from llm_vitals.checks import budgets
 
         extra += budgets.results(con, thresholds.budgets, as_of)
     slo_counts = []
     if slos:
-        from llm_vitals import slo_checks
+        from llm_vitals.checks import slo_burn
 
-        slo_counts = slo_checks.counts(con, slos, as_of)
-        extra += slo_checks.results(slo_counts, slos, as_of)
+        slo_counts = slo_burn.counts(con, slos, as_of)
+        extra += slo_burn.results(slo_counts, slos, as_of)
     found += [Incident(r) for r in extra if r.status == "fail" and not r.explained_by]
     return Judgement(results + extra, new + extra, found, windows, fresh, fingerprint, slo_counts)
 
@@ -70,24 +72,24 @@ def _fresh_results(con, windows: list[WindowSpec], thresholds: Thresholds, great
     counts, baseline_counts = check_data.load_counts(con, windows)
     results: list[CheckResult] = []
     for window in windows:
-        results += checks.rate_results(window, counts[window.name], baseline_counts[window.name], thresholds)
-    if any(not isinstance(c, checks.RateCheck) for c in thresholds.checks.values()):
+        results += detect.rate_results(window, counts[window.name], baseline_counts[window.name], thresholds)
+    if any(not isinstance(c, detect.RateCheck) for c in thresholds.checks.values()):
         baselines = check_data.load_baselines(con, windows)
         planned = []
         for window in windows:
-            segments = checks.distinct_segments(counts[window.name], baseline_counts[window.name])
-            bounds, about = checks.exceedance_bounds(window, baselines[window.name], thresholds, segments,
+            segments = detect.distinct_segments(counts[window.name], baseline_counts[window.name])
+            bounds, about = detect.exceedance_bounds(window, baselines[window.name], thresholds, segments,
                                                      first_key=len(planned))
             planned += [(window, bound, about[bound.key]) for bound in bounds]
         measured = check_data.measure(con, [(window, bound) for window, bound, _ in planned])
         for window in windows:
             about = {bound.key: facts for w, bound, facts in planned if w is window}
-            results += checks.exceedance_results(window, about, measured)
+            results += detect.exceedance_results(window, about, measured)
     if great_expectations:
-        from llm_vitals import gx_checks
+        from llm_vitals.checks import gx
 
-        beyond = gx_checks.beyond_bounds(results, thresholds, docs_dir)
+        beyond = gx.beyond_bounds(results, thresholds, docs_dir)
     else:
-        beyond = checks.beyond_bounds(results, thresholds)
-    checks.judge(results, beyond, windows, thresholds)
+        beyond = detect.beyond_bounds(results, thresholds)
+    detect.judge(results, beyond, windows, thresholds)
     return results

@@ -9,8 +9,8 @@ site shows every run's validation.
 import sys
 from pathlib import Path
 
-from llm_vitals.checks import CheckResult
-from llm_vitals.thresholds import Thresholds
+from llm_vitals.checks.detect import CheckResult
+from llm_vitals.checks.thresholds import Thresholds
 
 SUITE = "llm_vitals_thresholds"
 

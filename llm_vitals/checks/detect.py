@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from llm_vitals.checks.thresholds import QUANTILES, RATE_COUNTS, WINDOWS, QuantileCheck, RateCheck, Thresholds
 from llm_vitals.formatting import segment_label
 from llm_vitals.stats import binomial_sf, holm
-from llm_vitals.thresholds import QUANTILES, RATE_COUNTS, WINDOWS, QuantileCheck, RateCheck, Thresholds
 
 _PRIORITY = {"route": 0, "model": 1, "tenant": 2, "prompt_version": 3, "all": 4}
 EXCEEDANCE_SHARE = 0.10  # the means' sign test: the share of single values above the baseline's p90
