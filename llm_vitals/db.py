@@ -63,7 +63,7 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str, read_cop
     """
     started = time.perf_counter()
     source, target = Path(path), Path(read_copy)
-    con.execute("checkpoint")
+    run(con, "checkpoint")
     for left in target.parent.glob(f".{target.name}.*.partial"):
         left.unlink(missing_ok=True)  # a copy a killed run left half-written (this process holds the lock now)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -105,7 +105,7 @@ def _connect_once(path: Path, read_only: bool, threads: int | None, memory_limit
         raise DatabaseError(f"Cannot open database {path}: {exc}") from exc
     except duckdb.Error as exc:
         raise DatabaseError(f"Cannot open database {path}: {exc}", hint="Is it a DuckDB file?") from exc
-    con.execute("set TimeZone = 'UTC'")  # after connect: the zone needs ICU, which loads with the database
+    run(con, "session_utc")
     if not read_only:
         _ensure_schema(con)
     return con
@@ -132,6 +132,12 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _schema_fingerprint() -> int:
     text = sqlfiles.load("schema") + sqlfiles.load("views")
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Returns a new session on con's database (its attached databases included), in UTC like con;
+    closing con closes it too. Its `use` leaves con's default database alone."""
+    return run(con.cursor(), "session_utc")
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> duckdb.DuckDBPyConnection:
@@ -167,13 +173,13 @@ def fetch(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[t
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Runs the block in one transaction: all of it is committed, or none of it."""
-    con.execute("begin transaction")
+    run(con, "transaction_begin")
     try:
         yield con
     except BaseException:
-        con.execute("rollback")
+        run(con, "transaction_rollback")
         raise
-    con.execute("commit")
+    run(con, "transaction_commit")
 
 
 def _lock_holder(exc: Exception) -> str:

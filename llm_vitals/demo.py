@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from llm_vitals import db, pipeline, report
+from llm_vitals import db, pipeline, report, sqlfiles
 from llm_vitals.settings import Settings
 
 ROUTES = ("chat", "extract", "summarize", "classify", "search-qa", "code-assist", "support-agent")
@@ -64,16 +64,12 @@ def generate(out_dir: Path, *, days: int = 14, end: datetime | None = None, seed
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
+    db.run(con, "session_utc")
     con.register("calls", table)
     for day in range(days):
         day_start = start + timedelta(days=day)
         path = logs / f"requests-{day_start:%Y-%m-%d}.jsonl"
-        con.execute(
-            f"copy (select * exclude (ts_us, day) replace (strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ') as timestamp)"
-            f" from calls where day = {day} order by ts_us) "
-            f"to '{path.as_posix()}' (format json)"  # path is built here from a date, not from input
-        )
+        db.run(con, "demo_write_day", day=day, path=path.as_posix())
     con.close()
     _add_flaws(logs, start, rng)
     return logs
@@ -253,27 +249,14 @@ def _print_findings(db_path: Path, *, outage_checked_at: datetime) -> None:
     from llm_vitals.query import render, run_query
 
     findings = (
-        ("Parser failures on route `extract` by prompt version (v8: day 9 10:00 to day 11 12:00):",
-         "select segment as prompt_version, round(100 * sum(value * sample_size) / sum(sample_size), 2) as parser_failure_pct,"
-         " sum(sample_size) as structured_calls from metrics where grain = 'day' and dimension = 'prompt_version'"
-         " and metric = 'parser_failure_rate' and segment in ('v7', 'v8', 'v9') group by segment order by segment"),
-        ("Timeout rate by model, worst hours:",
-         "select window_start as hour, segment as model, round(100 * value, 1) as timeout_pct, sample_size as calls"
-         " from metrics where grain = 'hour' and dimension = 'model' and metric = 'timeout_rate' and sample_size >= 20"
-         " order by value desc, window_start limit 5"),
-        ("Retrieval-empty rate by tenant, worst days:",
-         "select window_start::date as day, segment as tenant, round(100 * value, 1) as empty_pct, sample_size as retrievals"
-         " from metrics where grain = 'day' and dimension = 'tenant' and metric = 'retrieval_empty_rate' and sample_size >= 30"
-         " order by value desc limit 3"),
-        ("Cost per successful task by route (last 7 days):",
-         "select segment as route, round(sum(value * sample_size) / sum(sample_size), 5) as usd_per_successful_task"
-         " from metrics where grain = 'day' and dimension = 'route' and metric = 'cost_per_successful_task_usd'"
-         " and window_start >= (select max(window_start) - interval 6 days from metrics where grain = 'day')"
-         " group by segment order by 2 desc"),
+        ("Parser failures on route `extract` by prompt version (v8: day 9 10:00 to day 11 12:00):", "demo_finding_parser"),
+        ("Timeout rate by model, worst hours:", "demo_finding_timeouts"),
+        ("Retrieval-empty rate by tenant, worst days:", "demo_finding_retrieval"),
+        ("Cost per successful task by route (last 7 days):", "demo_finding_cost"),
     )
-    for title, sql in findings:
+    for title, name in findings:
         print(f"\n{title}")
-        print(render(run_query(db_path, sql), "table"), end="")
+        print(render(run_query(db_path, sqlfiles.load(name)), "table"), end="")
     print(
         f"""
 Next, try:

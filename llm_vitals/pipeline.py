@@ -95,7 +95,7 @@ def _connect(settings: Settings):
     con = db.connect(settings.db, threads=settings.threads, memory_limit=settings.memory_limit,
                      wait_seconds=settings.lock_wait_seconds, on_wait=_tell)
     # DuckDB draws its own progress bar for long statements; only on a terminal.
-    con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
+    db.run(con, "session_progress_bar", on=sys.stderr.isatty())
     return con
 
 
@@ -268,22 +268,20 @@ def tenant_digest(settings: Settings, tenant: str, week: str | None = None):
     start = digest.parse_week(week)
     con = _connect(settings)
     try:
-        home = con.execute("select current_database()").fetchone()[0]
-        con.execute("attach ':memory:' as tenant_scope")
         db.run(con, "tenant_scope_copy", tenant=tenant, range_start=start - timedelta(days=7),
                range_end=start + timedelta(days=7))
-        con.execute("use tenant_scope")  # from here on every statement sees this tenant's calls only
-        db.run(con, "schema")
-        db.run(con, "views")
-        metrics.compute(con, full=True)
-        built = digest.build(con, week)
+        scoped = db.cursor(con)
+        db.run(scoped, "tenant_scope_use")  # from here on every statement of `scoped` sees this tenant's calls only
+        db.run(scoped, "schema")
+        db.run(scoped, "views")
+        metrics.compute(scoped, full=True)
+        built = digest.build(scoped, week)
         if not built.calls():
-            con.execute(f'use "{home}"')  # the whole file again (a name from DuckDB), to say which tenants it has
             raise NothingToReport(f"Tenant {tenant!r} has no calls in week {week}: no digest is posted.",
-                                  hint=_tenants_hint(con, start))
+                                  hint=_tenants_hint(con, start))  # con still reads the whole file
         built.data_quality = []  # rejected lines carry no trustworthy tenant
         built.week = f"{built.week} · tenant {tenant}"
-        rows = db.fetch(con, "digest_chart", this_week=start, last_week=start - timedelta(days=7), routes=4)
+        rows = db.fetch(scoped, "digest_chart", this_week=start, last_week=start - timedelta(days=7), routes=4)
         chart = digest_chart.render(rows, [(d, v, seen) for d, v, seen, _ in built.changes], digest_render.title(built))
     finally:
         con.close()

@@ -91,8 +91,8 @@ def _session(path: Path, read_copy: Path | None, wait_seconds: float, on_wait, t
 
     timer = threading.Timer(timeout_seconds, stop) if timeout_seconds else None
     try:
-        con.execute("set TimeZone = 'UTC'")
-    except duckdb.Error:
+        db.run(con, "session_utc")
+    except DatabaseError:
         pass  # the configuration is locked on purpose; sessions default to the machine's zone
 
     def cursor_of(sql: str) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,2 @@
+-- transaction_begin.sql: starts the transaction that db.transaction commits or rolls back whole.
+begin transaction;

@@ -1,0 +1,2 @@
+-- transaction_commit.sql: commits db.transaction's block.
+commit;
