@@ -143,29 +143,36 @@ def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def run(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> duckdb.DuckDBPyConnection:
     """Executes every statement of sql/<name>.sql with the $parameters each one names; returns con."""
     for statement in sqlfiles.statements(name):
-        try:
-            con.execute(statement, sqlfiles.parameters_for(statement, values))
-        except duckdb.Error as exc:
-            raise DatabaseError(f"sql/{name}.sql failed: {exc}") from exc
+        _execute(con, name, statement, values)
     return con
 
 
 def records(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[dict]:
     """Returns the rows of the single query in sql/<name>.sql as dicts by column name."""
-    statement = sqlfiles.load(name)
-    try:
-        cursor = con.execute(statement, sqlfiles.parameters_for(statement, values))
-        columns = [column[0] for column in cursor.description]
+    cursor = _execute(con, name, sqlfiles.load(name), values)
+    columns = [column[0] for column in cursor.description]
+    with _translated(name):
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
-    except duckdb.Error as exc:
-        raise DatabaseError(f"sql/{name}.sql failed: {exc}") from exc
 
 
 def fetch(con: duckdb.DuckDBPyConnection, name: str, **values: object) -> list[tuple]:
     """Returns the rows of the single query in sql/<name>.sql."""
-    statement = sqlfiles.load(name)
+    cursor = _execute(con, name, sqlfiles.load(name), values)
+    with _translated(name):
+        return cursor.fetchall()
+
+
+def _execute(con: duckdb.DuckDBPyConnection, name: str, statement: str,
+             values: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    with _translated(name):
+        return con.execute(statement, sqlfiles.parameters_for(statement, values))
+
+
+@contextmanager
+def _translated(name: str) -> Iterator[None]:
+    """The one place a failing statement of sql/ becomes a DatabaseError that names its file."""
     try:
-        return con.execute(statement, sqlfiles.parameters_for(statement, values)).fetchall()
+        yield
     except duckdb.Error as exc:
         raise DatabaseError(f"sql/{name}.sql failed: {exc}") from exc
 
