@@ -10,6 +10,9 @@ from llm_vitals import db
 from llm_vitals.metric_names import GRAINS
 
 CALLS_PER_TASK_PARTITION = 2_500_000  # task facts are aggregated this many calls at a time, to bound memory
+# What the kept tables (metric_cells, metric_task_cells, metric_week_tails) hold; a file whose
+# layout is older is recomputed in full once, so that every hour has them.
+LAYOUT = 2
 
 
 @dataclass
@@ -32,7 +35,7 @@ def compute(
     through = db.fetch(con, "metrics_through")[0][0]
     db.run(con, "macros")
     with db.transaction(con):
-        full = full or since == 0
+        full = full or since == 0 or _state(con, "metrics_layout") != LAYOUT
         db.run(con, "metrics_windows", since_batch_id=since, full=full,
                range_start=also[0] if also else None, range_end=also[1] if also else None)
         db.run(con, "metrics_staging")
@@ -45,7 +48,7 @@ def compute(
             db.run(con, "metrics_task_facts", full=full, part=part, parts=parts)
         db.run(con, "metrics_tasks")
         windows, rows = db.fetch(con, "metrics_staged")[0]
-        db.run(con, "metrics_replace", through_batch_id=max(through, since))
+        db.run(con, "metrics_replace", through_batch_id=max(through, since), layout=LAYOUT)
     return MetricsSummary(windows, rows, max(through, since), time.perf_counter() - started)
 
 

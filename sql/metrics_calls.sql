@@ -1,12 +1,21 @@
 -- metrics_calls.sql: call metrics per hour, day and week (UTC; weeks from Monday) and per dimension
 -- (all, route, model, prompt_version, tenant) and segment, for the windows in temp table
 -- metric_windows, in the long shape of `metrics`. Counts and sums are rolled up from temp table
--- cells (metrics_cells.sql; exact integers and decimals); latency and TTFT quantiles need the calls
--- themselves and come from temp table metric_tails (metrics_tails.sql).
+-- cells (metrics_cells.sql; exact integers and decimals) and the cells metric_cells keeps for the
+-- other hours of the days and weeks recomputed; latency and TTFT quantiles need the calls
+-- themselves and come from temp table metric_tails (metrics_tails.sql), with the counts they are over.
 -- Writes temp table metrics_staging.
 -- Definitions: README "Metric definitions". Quantiles are exact (quantile_cont). No parameters.
 insert into metrics_staging by name
-with counted as (
+with all_cells as (
+    -- the recomputed hours' cells, and the kept cells of the other hours of the weeks recomputed
+    select * from cells
+    union all by name
+    select * from metric_cells
+    where kept_hour(hour_start)
+),
+
+counted as (
     select
         grain_of(grouping(hour_start), grouping(day_start)) as grain,
         coalesce(hour_start, day_start, week_start) as window_start,
@@ -49,7 +58,7 @@ with counted as (
             *,
             date_trunc('day', hour_start) as day_start,
             date_trunc('week', hour_start) as week_start,
-        from cells
+        from all_cells
     )
     group by grouping sets (
         (hour_start), (hour_start, route), (hour_start, model), (hour_start, prompt_version), (hour_start, tenant),
@@ -59,7 +68,12 @@ with counted as (
 ),
 
 segments as (
-    select counted.*, tails.latency_ms_q, tails.ttft_ms_q
+    select
+        counted.*,
+        tails.latency_ms_q,
+        tails.ttft_ms_q,
+        tails.ok_calls as tail_ok_calls,
+        tails.ttft_calls as tail_ttft_calls,
     from counted
     semi join metric_windows using (grain, window_start)
     left join metric_tails as tails using (grain, window_start, dimension, segment)
@@ -83,12 +97,12 @@ exploded as (
             {'metric': 'timeout_rate', 'value': timeouts / nullif(calls, 0), 'sample_size': calls},
             {'metric': 'rate_limit_rate', 'value': rate_limited_calls / nullif(calls, 0), 'sample_size': calls},
             {'metric': 'cancel_rate', 'value': cancelled_calls / nullif(calls, 0), 'sample_size': calls},
-            {'metric': 'latency_p50_ms', 'value': latency_ms_q[1], 'sample_size': ok_calls},
-            {'metric': 'latency_p90_ms', 'value': latency_ms_q[2], 'sample_size': ok_calls},
-            {'metric': 'latency_p95_ms', 'value': latency_ms_q[3], 'sample_size': ok_calls},
-            {'metric': 'latency_p99_ms', 'value': latency_ms_q[4], 'sample_size': ok_calls},
-            {'metric': 'ttft_p50_ms', 'value': ttft_ms_q[1], 'sample_size': ok_calls_with_ttft},
-            {'metric': 'ttft_p95_ms', 'value': ttft_ms_q[2], 'sample_size': ok_calls_with_ttft},
+            {'metric': 'latency_p50_ms', 'value': latency_ms_q[1], 'sample_size': coalesce(tail_ok_calls, 0)},
+            {'metric': 'latency_p90_ms', 'value': latency_ms_q[2], 'sample_size': coalesce(tail_ok_calls, 0)},
+            {'metric': 'latency_p95_ms', 'value': latency_ms_q[3], 'sample_size': coalesce(tail_ok_calls, 0)},
+            {'metric': 'latency_p99_ms', 'value': latency_ms_q[4], 'sample_size': coalesce(tail_ok_calls, 0)},
+            {'metric': 'ttft_p50_ms', 'value': ttft_ms_q[1], 'sample_size': coalesce(tail_ttft_calls, 0)},
+            {'metric': 'ttft_p95_ms', 'value': ttft_ms_q[2], 'sample_size': coalesce(tail_ttft_calls, 0)},
             {'metric': 'input_tokens', 'value': input_tokens::double, 'sample_size': calls_with_input_tokens},
             {'metric': 'output_tokens', 'value': output_tokens::double, 'sample_size': calls_with_output_tokens},
             {'metric': 'tokens_per_request', 'value': total_tokens / nullif(calls_with_tokens, 0), 'sample_size': calls_with_tokens},

@@ -1,13 +1,19 @@
 -- metrics_cells.sql: counts and sums per hour x route x model x prompt_version x tenant cell (and the
 -- other version dimensions: release, retrieval_config, tool_schema_version, temperature), for
--- the calls of the touched weeks, into temp table cells. Everything else that counts reads these
--- cells: metrics_calls.sql rolls them up into hours, days and weeks; metrics_replace.sql keeps them
--- in table metric_cells, which the checks add up over their windows. No parameters.
+-- the calls of the hours in temp table metric_windows, into temp table cells. Everything else that
+-- counts reads these cells: metrics_replace.sql keeps them in table metric_cells, metrics_calls.sql
+-- rolls them (and the kept cells of the other hours of the days and weeks recomputed) up into
+-- hours, days and weeks, and the checks add them up over their windows. No parameters.
 create or replace temp table cells as
-with touched_weeks as (
+with touched_hours as (
     select window_start
     from metric_windows
-    where grain = 'week'
+    where grain = 'hour'
+),
+
+bounds as (
+    select min(window_start) as first_start, max(window_start) + interval 1 hour as last_end
+    from touched_hours
 )
 
 select
@@ -55,7 +61,8 @@ select
     count(*) filter (where escalated) as escalated_calls,
     count(eval_pass) as evaluated_calls,
     count(*) filter (where eval_pass) as passed_evals,
-from requests
-where started_at >= (select min(window_start) from touched_weeks)
-    and date_trunc('week', started_at) in (select window_start from touched_weeks)
+from requests, bounds
+where started_at >= bounds.first_start
+    and started_at < bounds.last_end
+    and date_trunc('hour', started_at) in (select window_start from touched_hours)
 group by all

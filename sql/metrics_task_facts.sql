@@ -1,23 +1,31 @@
--- metrics_task_facts.sql: one row per task of the touched weeks whose task_id falls in hash
--- partition $part of $parts, appended to temp table task_facts: the window, route and tenant of its
--- first call (by started_at, then request_id), its outcome (the task_success of its last call that
--- carries one) and its cost (the sum over all its calls). Partitions keep the aggregation's memory
--- to a fraction of the tasks; the result does not depend on how many there are.
--- Parameters: $full (every task; skips finding the touched ones), $part, $parts.
+-- metrics_task_facts.sql: one row per task whose first call (by started_at, then request_id) falls
+-- in an hour of temp table metric_windows and whose task_id falls in hash partition $part of
+-- $parts, appended to temp table task_facts: the hour, route and tenant of its first call, its
+-- outcome (the task_success of its last call that carries one) and its cost (the sum over all its
+-- calls, whenever they came). Such a task has a call in those hours, so the candidates are found
+-- there; metrics_windows.sql made every hour of a touched task's calls one of them. Partitions keep
+-- the aggregation's memory to a fraction of the tasks; the result does not depend on how many.
+-- Parameters: $full (every task; skips finding the candidates), $part, $parts.
 insert into task_facts by name
-with touched_weeks as (
+with touched_hours as (
     select window_start
     from metric_windows
-    where grain = 'week'
+    where grain = 'hour'
+),
+
+bounds as (
+    select min(window_start) as first_start, max(window_start) + interval 1 hour as last_end
+    from touched_hours
 ),
 
 candidate_tasks as (
     select distinct task_id
-    from requests
+    from requests, bounds
     where not $full
         and hash(task_id) % $parts = $part
-        and started_at >= (select min(window_start) from touched_weeks)
-        and date_trunc('week', started_at) in (select window_start from touched_weeks)
+        and started_at >= bounds.first_start
+        and started_at < bounds.last_end
+        and date_trunc('hour', started_at) in (select window_start from touched_hours)
 ),
 
 tasks as (
@@ -38,13 +46,12 @@ tasks as (
 final as (
     select
         date_trunc('hour', first_call.started_at) as hour_start,
-        date_trunc('day', first_call.started_at) as day_start,
-        date_trunc('week', first_call.started_at) as week_start,
         first_call.route as route,
         coalesce(first_call.tenant, '') as tenant,
         last_outcome.success as outcome,
         cost_usd,
     from tasks
+    where $full or date_trunc('hour', first_call.started_at) in (select window_start from touched_hours)
 )
 
 select * from final

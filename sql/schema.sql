@@ -258,6 +258,32 @@ create table if not exists metric_cells (
 -- a database made before priceable_calls existed: `metrics --full` fills it
 alter table metric_cells add column if not exists priceable_calls bigint;
 
+create table if not exists metric_task_cells (
+    -- tasks per hour x route x tenant of their first call (sql/metrics_task_facts.sql): what days
+    -- and weeks add up, so a run recomputes only the hours its batch touched. Absent tenant: ''.
+    hour_start         timestamptz,
+    route              varchar,
+    tenant             varchar,
+    tasks              bigint,
+    tasks_with_outcome bigint,
+    successful_tasks   bigint,
+    cost_usd           decimal(38,12)
+);
+
+create table if not exists metric_week_tails (
+    -- a week's exact latency and TTFT quantiles per dimension and segment (sql/metrics_tails.sql)
+    -- over the calls it held through computed_through; sql/metrics_windows.sql says when a run
+    -- recomputes them (README "Metric definitions": week quantiles)
+    week_start       timestamptz,
+    dimension        varchar,
+    segment          varchar,
+    latency_ms_q     double[],
+    ttft_ms_q        double[],
+    ok_calls         bigint,
+    ttft_calls       bigint,
+    computed_through timestamptz
+);
+
 create table if not exists check_baselines (
     -- the quantile and mean checks' baselines (sql/check_baseline_values.sql), computed once per
     -- baseline range; sql/metrics_replace.sql forgets a range when an hour in it is recomputed

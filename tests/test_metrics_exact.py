@@ -149,3 +149,76 @@ def test_failed_calls_neither_lower_tokens_per_request_nor_count_as_unpriced(tmp
     assert rows["tokens_per_request"] == (100.0, 2)  # (120 + 80) / the 2 ok calls, not / 3
     # ok1 and fail0 report tokens but no known price; ok2 logs a cost; failnone has nothing to price
     assert rows["unpriced_rate"] == (2 / 3, 3)
+
+
+WEEK_QUANTILES = {"latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms", "ttft_p50_ms", "ttft_p95_ms"}
+
+
+def _week_quantile(key: tuple) -> bool:
+    return key[0] == "week" and key[4] in WEEK_QUANTILES
+
+
+def _expect(got: dict, exact_records: list, week_quantile_records: list) -> list:
+    """Mismatches against the reference: every metric over exact_records, except the weeks'
+    quantiles, which are over week_quantile_records (the calls of their last recompute)."""
+    now, then = all_metrics(exact_records), all_metrics(week_quantile_records)
+    want = {key: value for key, value in now.items() if not _week_quantile(key)}
+    want |= {key: value for key, value in then.items() if _week_quantile(key)}
+    want |= {key: (None, 0) for key in now if _week_quantile(key) and key not in then}
+    assert set(got) == set(want)
+    return [(key, got[key], want[key]) for key in want if want[key] != got[key]]
+
+
+def test_a_weeks_quantiles_are_recomputed_daily_and_every_other_metric_after_every_run(tmp_path, records):
+    con = db.connect(tmp_path / "daily.duckdb")
+    tuesday = CLOCK + timedelta(days=1)
+    steps = [tuesday + timedelta(hours=h) for h in (10, 14, 34, 44)] + [CLOCK + timedelta(days=7)]
+    stamp = [s.strftime("%Y-%m-%dT%H:%M:%SZ") for s in steps]
+    parts = [[r for r in records if r["timestamp"] < stamp[0]]]
+    parts += [[r for r in records if stamp[i] <= r["timestamp"] < stamp[i + 1]] for i in range(4)]
+    assert all(parts) and sum(map(len, parts)) == len(records)
+    assert all(r["timestamp"][:10] == "2026-10-07" for r in parts[3]) and max(r["timestamp"] for r in parts[4]) > "2026-10-08"
+    seen: list = []
+    recomputed_with: list = []
+    # through Tuesday 10:00 (first run: full) · to 14:00 (the same day: the week's quantiles stand) ·
+    # to Wednesday 10:00 (a new day: recomputed) · to 20:00 (the same day: they stand) · the rest,
+    # into Thursday (recomputed)
+    for i, part in enumerate(parts):
+        _load(con, tmp_path, part, f"part{i}.jsonl")
+        metrics.compute(con)
+        seen += part
+        if i in (0, 2, 4):
+            recomputed_with = list(seen)
+        if i == 3:
+            stood = con.execute(
+                "select count(*) from metrics where grain = 'week' and metric = 'latency_p95_ms' and sample_size <"
+                " (select sample_size from metrics where grain = 'week' and dimension = 'all' and metric = 'requests')"
+            ).fetchone()[0]
+            assert stood > 0  # the week's quantiles are over fewer calls than the week holds
+        assert _expect(_metrics_table(con), seen, recomputed_with) == []
+    # a late call of Monday, which the week's quantiles had already covered: recomputed at once
+    late = dict(records[0], request_id="late-1", timestamp="2026-10-05T03:00:00Z", latency_ms=99999.0)
+    _load(con, tmp_path, [late], "late.jsonl")
+    metrics.compute(con)
+    seen.append(late)
+    assert _expect(_metrics_table(con), seen, seen) == []
+
+
+def test_a_weeks_quantiles_are_brought_up_to_date_by_the_first_run_after_it_ends(tmp_path):
+    from tests.conftest import record
+
+    con = db.connect(tmp_path / "close.duckdb")
+    sunday = [record(request_id=f"s{i}", timestamp=f"2026-10-11T{hour:02d}:10:00Z", latency_ms=100.0 + i)
+              for i, hour in enumerate((0, 5, 9, 13, 23))]
+    for i, call in enumerate(sunday):  # Sunday's calls, one run each: the week's quantiles stand after the first
+        _load(con, tmp_path, [call], f"sunday{i}.jsonl")
+        metrics.compute(con)
+    monday = record(request_id="m1", timestamp="2026-10-12T00:05:00Z", latency_ms=5.0)
+    before = _metrics_table(con)[("week", CLOCK, "all", "all", "latency_p50_ms")]
+    assert before == (100.0, 1)
+    _load(con, tmp_path, [monday], "monday.jsonl")
+    metrics.compute(con)
+    got = _metrics_table(con)
+    assert got[("week", CLOCK, "all", "all", "latency_p50_ms")] == (102.0, 5)  # the whole of Sunday
+    assert got[("week", CLOCK + timedelta(days=7), "all", "all", "latency_p50_ms")] == (5.0, 1)
+    assert _expect(got, sunday + [monday], sunday + [monday]) == []
