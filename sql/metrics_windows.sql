@@ -10,6 +10,7 @@
 -- (late calls, a backfill); and a week with calls after computed_through when the run brings calls
 -- of a later day than the last one computed_through covers. So the first run that brings a day's
 -- calls, and the first run after a week ends, bring the week's quantiles up to date.
+-- Macro kept_hour, for the statements that add up the kept cells (at the end).
 -- Parameters: $since_batch_id, $full, $range_start, $range_end.
 create or replace temp table metric_windows as
 with touched_tasks as (
