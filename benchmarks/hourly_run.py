@@ -1,19 +1,22 @@
 """Benchmark: the hourly run (`llm-vitals monitor`: ingest, metrics, check, alerts, read copy) for
-one 50,000-call hour, at the end of a big week against the same hour on a Monday.
+one 50,000-call hour, late in a big week against the same hour on a Monday.
 
     python benchmarks/hourly_run.py                  # 8 million calls in the big week
     python benchmarks/hourly_run.py --week-calls 2000000 --rounds 1   # a quick look
 
-Three histories, each built once through llm-vitals itself (ingest, metrics, then the check an
-hourly schedule ran the hour before, so baselines and memos are warm):
+Histories, each built once through llm-vitals itself (ingest, metrics, then the check an hourly
+schedule ran at the hour before, so baselines and memos are warm):
   monday        1 million calls over the week before; the new hour is Monday 00:00-01:00
-  sunday        the same week before, plus --week-calls calls from Monday 00:00 to Sunday 23:00;
-                the new hour is Sunday 23:00-24:00 (a day's typical run)
-  sunday_first  the same, through Saturday; the new hour is Sunday 00:00-01:00: the day's first
-                run, which also recomputes the week's latency and TTFT quantiles from its calls
+  sunday        the same week before, plus --week-calls calls from Monday 00:00 to Sunday 22:00;
+                the new hour is Sunday 22:00-23:00 (a typical run of the day)
+  sunday_first  the same through Saturday; the new hour is Sunday 00:00-01:00: the day's first
+                run, whose metrics also recompute the week's latency and TTFT quantiles
+  midnight      the sunday history after its new hour; the new hour is Sunday 23:00-24:00, so the
+                check runs at Monday 00:00, where the day windows close and the checks' baselines
+                move on by a day (once a day)
 Each round copies the pristine files and runs `monitor` on the new hour in a fresh process, the
-three alternating, and gives the ratios sunday / monday and sunday_first / monday; the medians
-of the rounds' ratios are the figures. Peak memory is the process's maximum RSS.
+cases alternating, and gives each case's ratio to monday; the medians of the rounds' ratios are
+the figures. Peak memory is the process's maximum RSS.
 Target (issue 15): sunday / monday <= 1.5 with >= 8 M calls in the week; peak <= 2 GiB.
 """
 
@@ -60,8 +63,9 @@ copy (
 WEEK_BEFORE = datetime(2026, 10, 5, tzinfo=UTC)  # a Monday
 MONDAY = WEEK_BEFORE + timedelta(days=7)
 SUNDAY = MONDAY + timedelta(days=6)
-SUNDAY_LAST_HOUR = SUNDAY + timedelta(hours=23)
-CASES = ("monday", "sunday", "sunday_first")
+SUNDAY_LATE = SUNDAY + timedelta(hours=22)
+CASES = ("monday", "sunday", "sunday_first", "midnight")
+STARTS = (MONDAY, SUNDAY_LATE, SUNDAY, SUNDAY_LATE + timedelta(hours=1))
 
 RUNNER = """
 import json, resource, sys, time
@@ -108,16 +112,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="llm-vitals-hourly-") as tmp:
         folder = Path(tmp)
         before = generate(folder / "week-before.jsonl", "b-", WEEK_BEFORE, timedelta(days=7), 1_000_000)
-        per_hour = args.week_calls / (SUNDAY_LAST_HOUR - MONDAY).total_seconds() * 3600
+        per_hour = args.week_calls / (SUNDAY_LATE - MONDAY).total_seconds() * 3600  # the history holds week_calls
         to_saturday = generate(folder / "monday-to-saturday.jsonl", "w-", MONDAY, SUNDAY - MONDAY,
                                round(per_hour * 24 * 6))
-        sunday = generate(folder / "sunday.jsonl", "u-", SUNDAY, SUNDAY_LAST_HOUR - SUNDAY, round(per_hour * 23))
+        sunday = generate(folder / "sunday.jsonl", "u-", SUNDAY, SUNDAY_LATE - SUNDAY, round(per_hour * 22))
         hours = {name: (generate(folder / f"{name}-hour.jsonl", f"{name}-", start, timedelta(hours=1), args.hour_calls),
                         start)
-                 for name, start in zip(CASES, (MONDAY, SUNDAY_LAST_HOUR, SUNDAY))}
+                 for name, start in zip(CASES, STARTS)}
         pristine = {"monday": history(folder, "monday", [before], MONDAY),
-                    "sunday": history(folder, "sunday", [before, to_saturday, sunday], SUNDAY_LAST_HOUR),
+                    "sunday": history(folder, "sunday", [before, to_saturday, sunday], SUNDAY_LATE),
                     "sunday_first": history(folder, "sunday_first", [before, to_saturday], SUNDAY)}
+        pristine["midnight"] = folder / "midnight.duckdb"
+        shutil.copyfile(pristine["sunday"], pristine["midnight"])
+        cli("monitor", str(hours["sunday"][0]), "--db", str(pristine["midnight"]),
+            "--as-of", (SUNDAY_LATE + timedelta(hours=1)).isoformat())
         runs: dict[str, list[dict]] = {name: [] for name in CASES}
         for _ in range(args.rounds):
             for name in CASES:
@@ -129,18 +137,20 @@ def main() -> None:
                 for leftover in folder.glob(f"run-{name}.*"):
                     leftover.unlink()
     print(f"hourly run, {args.hour_calls:,} calls; week {args.week_calls:,} calls on top of 1,000,000 the week before")
-    print("| round | monday s | sunday s | ratio | sunday_first s | ratio | peak MB monday / sunday / sunday_first |")
-    print("|---|---|---|---|---|---|---|")
-    ratios: dict[str, list[float]] = {"sunday": [], "sunday_first": []}
+    print("| round | " + " | ".join(f"{name} s (peak MB)" for name in CASES) + " | "
+          + " | ".join(f"{name} / monday" for name in CASES[1:]) + " |")
+    print("|---" * (2 * len(CASES)) + "|")
+    ratios: dict[str, list[float]] = {name: [] for name in CASES[1:]}
     for i in range(args.rounds):
-        m, s, f = (runs[name][i] for name in CASES)
-        ratios["sunday"].append(s["seconds"] / m["seconds"])
-        ratios["sunday_first"].append(f["seconds"] / m["seconds"])
-        print(f"| {i + 1} | {m['seconds']:.2f} | {s['seconds']:.2f} | {ratios['sunday'][-1]:.2f} | {f['seconds']:.2f} | "
-              f"{ratios['sunday_first'][-1]:.2f} | {m['peak_rss_mb']:.0f} / {s['peak_rss_mb']:.0f} / {f['peak_rss_mb']:.0f} |")
-    print(f"median ratio sunday / monday {statistics.median(ratios['sunday']):.2f} (target <= 1.5); "
-          f"sunday_first / monday {statistics.median(ratios['sunday_first']):.2f}; "
-          f"peak {max(r['peak_rss_mb'] for name in CASES[1:] for r in runs[name]):.0f} MB (target <= 2048)")
+        base = runs["monday"][i]["seconds"]
+        for name in CASES[1:]:
+            ratios[name].append(runs[name][i]["seconds"] / base)
+        print(f"| {i + 1} | " + " | ".join(f"{runs[name][i]['seconds']:.2f} ({runs[name][i]['peak_rss_mb']:.0f})"
+                                          for name in CASES)
+              + " | " + " | ".join(f"{ratios[name][-1]:.2f}" for name in CASES[1:]) + " |")
+    print("median ratios: " + ", ".join(f"{name} / monday {statistics.median(ratios[name]):.2f}" for name in CASES[1:])
+          + " (target: sunday <= 1.5); peak " + ", ".join(
+              f"{name} {max(r['peak_rss_mb'] for r in runs[name]):.0f} MB" for name in CASES) + " (target <= 2048)")
 
 
 if __name__ == "__main__":
