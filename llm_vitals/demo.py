@@ -263,7 +263,7 @@ Next, try:
   llm-vitals check --db {db_path} --as-of {outage_checked_at:%Y-%m-%dT%H:%M:%SZ}   # the tenant t04 outage
   llm-vitals query --db {db_path} "select * from metrics_daily where dimension = 'route' order by window_start desc limit 20"
   llm-vitals query --db {db_path} "select reason, count(*) from rejected_records group by reason"
-  {sys.executable} -c "import duckdb; duckdb.connect('{db_path}', read_only=True).sql('show tables').show()"
+  {sys.executable} -c "import duckdb; duckdb.connect('{db_path}', read_only=True).sql('show tables').show(max_rows=100)"
 (the DuckDB CLI, if you install it, opens the same file: duckdb -readonly {db_path}; see README "Querying")
 """
     )
