@@ -26,10 +26,13 @@ class MetricsSummary:
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection, *, full: bool = False, also: tuple[datetime, datetime] | None = None
+    con: duckdb.DuckDBPyConnection, *, full: bool = False, also: tuple[datetime, datetime] | None = None,
+    weeks_ended_by: datetime | None = None,
 ) -> MetricsSummary:
     """Recomputes the metric windows touched since the last run (all windows when `full`), and every
-    window overlapping the range `also` (a backfill, which may have removed calls), atomically."""
+    window overlapping the range `also` (a backfill, which may have removed calls), atomically.
+    With `weeks_ended_by`, the weeks ended by then whose latency and TTFT quantiles do not cover all
+    their calls yet are recomputed too (a digest's week must be complete; README "Metric definitions")."""
     started = time.perf_counter()
     since = _state(con, "metrics_through_batch_id")
     through = db.fetch(con, "metrics_through")[0][0]
@@ -37,7 +40,8 @@ def compute(
     with db.transaction(con):
         full = full or since == 0 or _state(con, "metrics_layout") != LAYOUT
         db.run(con, "metrics_windows", since_batch_id=since, full=full,
-               range_start=also[0] if also else None, range_end=also[1] if also else None)
+               range_start=also[0] if also else None, range_end=also[1] if also else None,
+               weeks_ended_by=weeks_ended_by)
         db.run(con, "metrics_staging")
         for grain in GRAINS:
             db.run(con, "metrics_tails", grain=grain)

@@ -230,6 +230,7 @@ def weekly_digest(settings: Settings, week: str | None = None):
     week = week or _last_complete_week()
     con = _connect(settings)
     try:
+        metrics.compute(con, weeks_ended_by=digest.parse_week(week) + timedelta(days=7))  # the week's quantiles complete
         built = digest.build(con, week)
         if not built.calls():
             raise NothingToReport(f"Week {week} has no calls in {settings.db}: no digest is posted.",

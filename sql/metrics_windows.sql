@@ -9,9 +9,10 @@
 -- $full; a touched week without them; a week where calls came or went before its computed_through
 -- (late calls, a backfill); and a week with calls after computed_through when the run brings calls
 -- of a later day than the last one computed_through covers. So the first run that brings a day's
--- calls, and the first run after a week ends, bring the week's quantiles up to date.
+-- calls, and the first run after a week ends, bring the week's quantiles up to date; so does a run
+-- given $weeks_ended_by (the digest's), for every week ended by then that has calls after them.
 -- Macro kept_hour, for the statements that add up the kept cells (at the end).
--- Parameters: $since_batch_id, $full, $range_start, $range_end.
+-- Parameters: $since_batch_id, $full, $range_start, $range_end, $weeks_ended_by (or NULL).
 create or replace temp table metric_windows as
 with touched_tasks as (
     select distinct task_id
@@ -90,6 +91,16 @@ due as (
                 where new_call_hours.hour_start >= computed.computed_through
                     and new_call_hours.hour_start < computed.week_start + interval 7 days
             )
+        )
+    union
+    select computed.week_start
+    from computed
+    where computed.week_start + interval 7 days <= $weeks_ended_by
+        and computed.computed_through < computed.week_start + interval 7 days
+        and exists (
+            select 1 from metric_cells
+            where metric_cells.hour_start >= computed.computed_through
+                and metric_cells.hour_start < computed.week_start + interval 7 days
         )
 )
 

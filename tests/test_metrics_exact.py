@@ -216,9 +216,26 @@ def test_a_weeks_quantiles_are_brought_up_to_date_by_the_first_run_after_it_ends
     monday = record(request_id="m1", timestamp="2026-10-12T00:05:00Z", latency_ms=5.0)
     before = _metrics_table(con)[("week", CLOCK, "all", "all", "latency_p50_ms")]
     assert before == (100.0, 1)
+    metrics.compute(con, weeks_ended_by=CLOCK + timedelta(days=6))  # the week has not ended by then
+    assert _metrics_table(con)[("week", CLOCK, "all", "all", "latency_p50_ms")] == (100.0, 1)
     _load(con, tmp_path, [monday], "monday.jsonl")
     metrics.compute(con)
     got = _metrics_table(con)
     assert got[("week", CLOCK, "all", "all", "latency_p50_ms")] == (102.0, 5)  # the whole of Sunday
     assert got[("week", CLOCK + timedelta(days=7), "all", "all", "latency_p50_ms")] == (5.0, 1)
     assert _expect(got, sunday + [monday], sunday + [monday]) == []
+
+
+def test_a_digests_week_has_quantiles_over_all_its_calls_without_a_later_call(tmp_path):
+    from tests.conftest import record
+
+    con = db.connect(tmp_path / "ended.duckdb")
+    sunday = [record(request_id=f"s{i}", timestamp=f"2026-10-11T{hour:02d}:10:00Z", latency_ms=100.0 + i)
+              for i, hour in enumerate((0, 9, 23))]
+    for i, call in enumerate(sunday):
+        _load(con, tmp_path, [call], f"sunday{i}.jsonl")
+        metrics.compute(con)
+    assert _metrics_table(con)[("week", CLOCK, "all", "all", "latency_p50_ms")] == (100.0, 1)
+    metrics.compute(con, weeks_ended_by=CLOCK + timedelta(days=7))  # what the weekly digest runs first
+    assert _metrics_table(con)[("week", CLOCK, "all", "all", "latency_p50_ms")] == (101.0, 3)
+    assert _expect(_metrics_table(con), sunday, sunday) == []
