@@ -37,7 +37,7 @@ select 'week', date_trunc('week', hour_start) from touched_hours;
 
 create or replace temp table tail_weeks as
 with computed as (
-    select week_start, max(computed_through) as computed_through
+    select week_start, week_start + interval 7 days as week_end, max(computed_through) as computed_through
     from metric_week_tails
     group by week_start
 ),
@@ -59,6 +59,25 @@ new_call_hours as (
     where $range_start is not null
 ),
 
+uncovered as (
+    -- the weeks with calls after their quantiles' computed_through, kept or new
+    select computed.*
+    from computed
+    where computed.computed_through < computed.week_end
+        and (
+            exists (
+                select 1 from metric_cells
+                where metric_cells.hour_start >= computed.computed_through
+                    and metric_cells.hour_start < computed.week_end
+            )
+            or exists (
+                select 1 from new_call_hours
+                where new_call_hours.hour_start >= computed.computed_through
+                    and new_call_hours.hour_start < computed.week_end
+            )
+        )
+),
+
 due as (
     select week_start from touched_weeks where $full
     union
@@ -70,38 +89,15 @@ due as (
         on date_trunc('week', new_call_hours.hour_start) = computed.week_start
         and new_call_hours.hour_start < computed.computed_through
     union
-    select computed.week_start
-    from computed
-    where computed.computed_through < computed.week_start + interval 7 days
-        and exists (
-            -- new calls of a later day than the last one covered
-            select 1 from new_call_hours
-            where date_trunc('day', new_call_hours.hour_start)
-                > date_trunc('day', computed.computed_through - interval 1 hour)
-        )
-        and (
-            -- and calls of the week not covered yet
-            exists (
-                select 1 from metric_cells
-                where metric_cells.hour_start >= computed.computed_through
-                    and metric_cells.hour_start < computed.week_start + interval 7 days
-            )
-            or exists (
-                select 1 from new_call_hours
-                where new_call_hours.hour_start >= computed.computed_through
-                    and new_call_hours.hour_start < computed.week_start + interval 7 days
-            )
-        )
+    select uncovered.week_start
+    from uncovered
+    where exists (
+        -- new calls of a later day than the last one covered
+        select 1 from new_call_hours
+        where date_trunc('day', new_call_hours.hour_start) > date_trunc('day', uncovered.computed_through - interval 1 hour)
+    )
     union
-    select computed.week_start
-    from computed
-    where computed.week_start + interval 7 days <= $weeks_ended_by
-        and computed.computed_through < computed.week_start + interval 7 days
-        and exists (
-            select 1 from metric_cells
-            where metric_cells.hour_start >= computed.computed_through
-                and metric_cells.hour_start < computed.week_start + interval 7 days
-        )
+    select week_start from uncovered where week_end <= $weeks_ended_by
 )
 
 select distinct week_start from due;
