@@ -4,6 +4,7 @@
     python benchmarks/alert_quality.py --quick         # a few scenarios, to try a change
     python benchmarks/alert_quality.py --size 5x1d --calls-per-day 10000   # some sizes, more traffic
     python benchmarks/alert_quality.py --ceiling       # what an oracle could catch (no checks run)
+    python benchmarks/alert_quality.py --margins --size 5x1d   # what the null's room for noise costs
 
 Each scenario is 21 days of request logs at about 2,000 calls a day (diurnal and weekly traffic,
 8 routes, 5 models, 16 tenants of Zipf-like sizes, day-to-day noise in every rate), with one
@@ -266,6 +267,50 @@ def ceiling_table(suite: list[Scenario], per_day: int) -> str:
     return "\n".join(lines)
 
 
+MIN_INCREASE = {"parser": 0.01, "timeout": 0.01, "rate_limit": 0.01, "retrieval": 0.02, "error": 0.01}  # thresholds.yaml
+
+
+def margins_table(suite: list[Scenario], per_day: int, noise_margin: float = 1.1) -> str:
+    """For each rate incident, the day window (24 hours ending at 00, 06, 12 or 18 UTC) inside its
+    first day with the smallest p-value, tested three ways: as `check` tests it (against
+    max(p0 x noise_margin, p0 + min_increase / 4), p0 the segment's pooled 7 days before the
+    window's day), against the bare baseline p0 (as the oracle does), and conditionally (the
+    window's events among the window's and the baseline's, under a rate ratio of noise_margin)."""
+    from llm_vitals.stats import binomial_sf
+
+    lines = ["| incident | window calls, events | baseline p0 | p, as `check` | p, against p0 | p, conditional |",
+             "|---|---|---|---|---|---|"]
+    for s in suite:
+        if s.kind not in CEILING:
+            continue
+        columns, touched = simulate(s, per_day)
+        ok = columns["status"] == "ok"
+        in_segment = columns[KINDS[s.kind][1]] == s.segment
+        trials = in_segment & {"parser": columns["structured_output"] & ok,
+                               "retrieval": columns["retrieval_used"] & ok}.get(s.kind, np.ones(len(ok), bool))
+        events = {"parser": columns["parse_ok"] == False, "retrieval": columns["retrieved_docs"] == 0,  # noqa: E712
+                  "timeout": columns["status"] == "timeout", "rate_limit": columns["status"] == "rate_limited",
+                  "error": ~ok}[s.kind].astype(bool)
+        ts, t0 = columns["ts"], s.start.timestamp()
+        best = None
+        for end in range(int(START.timestamp()), int(t0) + 86401, 6 * 3600):
+            if end <= t0:
+                continue
+            day = START.timestamp() + (end - 86400 - START.timestamp()) // 86400 * 86400
+            before = trials & (ts >= day - 7 * 86400) & (ts < day)
+            window = trials & (ts >= end - 86400) & (ts < end)
+            n, k, n0, k0 = int(window.sum()), int((window & events).sum()), int(before.sum()), int((before & events).sum())
+            p0 = k0 / n0
+            null = max(p0 * noise_margin, p0 + MIN_INCREASE[s.kind] / 4)
+            row = (binomial_sf(k, n, null), binomial_sf(k, n, p0),
+                   binomial_sf(k, k + k0, noise_margin * n / (noise_margin * n + n0)), n, k, p0)
+            best = min(best or row, row)
+        p, bare, conditional, n, k, p0 = best
+        lines.append(f"| {s.kind} {s.magnitude:g}x{s.duration}, {KINDS[s.kind][1]} {s.segment} | {n}, {k} | {p0:.2%} |"
+                     f" {p:.1e} | {bare:.1e} | {conditional:.1e} |")
+    return "\n".join(lines)
+
+
 def run(s: Scenario) -> Outcome:
     """Generates, ingests and checks one scenario hour by hour; returns its scored outcome."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -349,6 +394,8 @@ def main() -> None:
     parser.add_argument("--calls-per-day", type=int, default=2000)
     parser.add_argument("--ceiling", action="store_true",
                         help="print only the oracle's recall ceiling for the rate incidents (no checks run)")
+    parser.add_argument("--margins", action="store_true",
+                        help="print only what the null's room for noise costs the rate incidents (no checks run)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "alert_quality.json")
     args = parser.parse_args()
     suite = scenarios(args.quick)
@@ -360,6 +407,9 @@ def main() -> None:
         suite = [s for s in suite if not s.kind or f"{s.magnitude:g}x{s.duration}" in sizes]
     if args.ceiling:
         print(ceiling_table(suite, args.calls_per_day))
+        return
+    if args.margins:
+        print(margins_table(suite, args.calls_per_day))
         return
     os.environ["ALERT_QUALITY_CALLS_PER_DAY"] = str(args.calls_per_day)  # the workers inherit it
     if args.thresholds:
