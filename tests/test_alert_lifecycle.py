@@ -44,6 +44,23 @@ def test_one_quiet_hour_inside_a_running_incident_does_not_resolve_it(tmp_path):
     assert kinds == ["opened", "resolved"]
 
 
+def test_quiet_six_hours_inside_a_running_day_long_incident_do_not_resolve_it(tmp_path):
+    con = db.connect(tmp_path / "v.duckdb")
+    _run(con, OPENED, _result("hour", 1, OPENED, 0.06, "fail"))
+    # the hour and the 6 hours happen to be quiet while the day window still fails
+    quiet = OPENED + timedelta(hours=8)
+    changes = _run(con, quiet, _result("hour", 1, quiet, 0.01, "pass"), _result("6h", 6, quiet, 0.015, "pass"),
+                   _result("day", 24, quiet, 0.04, "fail"))
+    assert (changes.resolved, changes.opened, changes.still_open) == ([], [], 1)
+    # the day window has recovered too: now it resolves, once
+    later = OPENED + timedelta(hours=30)
+    changes = _run(con, later, _result("hour", 1, later, 0.01, "pass"), _result("6h", 6, later, 0.01, "pass"),
+                   _result("day", 24, later, 0.012, "pass"))
+    assert len(changes.resolved) == 1
+    assert [k for (k,) in con.execute("select kind from outbox order by message_id").fetchall()] == [
+        "opened", "resolved"]
+
+
 def test_without_a_6_hour_result_the_shortest_window_decides_as_before(tmp_path):
     con = db.connect(tmp_path / "v.duckdb")
     _run(con, OPENED, _result("hour", 1, OPENED, 0.06, "fail"))

@@ -44,6 +44,7 @@ class AlertChanges:
 
 _SHORTEST_FIRST = ("now", "hour", "6h", "day", "period", "3d")
 _RECENT = ("now", "hour", "6h", "day", "period")
+_HOLDING = ("6h", "day")  # windows whose failure holds an alert open when a shorter one has recovered
 
 
 def apply(
@@ -62,8 +63,8 @@ def apply(
     rise seen through another segment or a metric that moves with it), or when its window began before the
     last alert of that cause resolved (a longer window still holding the past incident). An open
     alert resolves when the shortest window (up to a day long) with enough data shows the value
-    back within its threshold, the 6-hour window, when it is not that window, does not fail (one
-    quiet hour in a running incident is noise, not a recovery), and no cause it covers fails in its
+    back within its threshold, neither the 6-hour nor the day window, when it is not that window, fails
+    (one quiet hour in a running incident is noise, not a recovery), and no cause it covers fails in its
     own shortest window (the model still costly under an all-calls cost alert). With no such window
     judged, it stays open while any window fails."""
     changes = AlertChanges()
@@ -108,7 +109,7 @@ def apply(
                 db.run(con, "alerts_reminded", alert_id=alert_id, as_of=as_of)
                 changes.reminded.append(alert_id)
         elif (recent and not recent[0].beyond and key not in held
-              and not any(r.status == "fail" for r in recent[1:] if r.grain == "6h")):
+              and not any(r.status == "fail" for r in recent[1:] if r.grain in _HOLDING)):
             passing = recent[0]
             db.run(con, "alerts_resolve", alert_id=alert_id, as_of=as_of)
             if queue_messages:
