@@ -74,7 +74,8 @@ def backfill(settings: Settings, start: datetime | None, end: datetime | None, s
     try:
         ingested = ingest.ingest(con, files, store_free_text=settings.store_free_text,
                                  max_line_bytes=settings.max_line_bytes, replace_range=(start, end),
-                                 final_line_wait_seconds=settings.final_line_wait_seconds)
+                                 final_line_wait_seconds=settings.final_line_wait_seconds,
+                                 memory_cap_mb=settings.ingest_memory_cap_mb)
         return ingested, metrics.compute(con, also=(start, end))
     finally:
         con.close()

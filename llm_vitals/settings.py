@@ -1,5 +1,6 @@
 """The one settings object. Built once at the edge (CLI or flow entry) and passed down."""
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
         " then the file counts as complete and the line is read.")
     threads: int | None = Field(None, ge=1, description="DuckDB worker threads (default: one per core).")
     memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '2GB' (default: DuckDB's 80% of RAM).")
+    ingest_memory_mb: int = Field(
+        1536, ge=0, description="DuckDB's memory limit while an ingest batch runs, in MiB, when memory_limit is not set"
+        " (0: none). A batch streams, so it runs as fast under it and its peak stays near it.")
     demo_dir: Path = Field(Path("llm-vitals-demo"), description="Where `llm-vitals demo` writes its logs and database.")
     output_format: Literal["table", "csv", "json"] = Field("table", description="Output of `llm-vitals query`.")
     max_rows: int | None = Field(None, ge=1, description="Most rows `llm-vitals query` prints (default: all).")
@@ -97,6 +101,15 @@ class Settings(BaseSettings):
     def read_copy_path(self) -> Path:
         """Where the read copy is published: next to the database, `.read` before the suffix."""
         return self.db.with_name(f"{self.db.stem}.read{self.db.suffix or '.duckdb'}")
+
+    @property
+    def ingest_memory_cap_mb(self) -> int | None:
+        """The memory limit an ingest batch runs under: ingest_memory_mb, unless memory_limit is set,
+        it is 0, or it is above DuckDB's own default (80 % of RAM), which then stays."""
+        if self.memory_limit or not self.ingest_memory_mb:
+            return None
+        ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+        return self.ingest_memory_mb if self.ingest_memory_mb < ram_mb * 0.8 else None
 
     @property
     def slack_configured(self) -> bool:

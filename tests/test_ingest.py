@@ -215,3 +215,28 @@ def test_genai_prices_cost_equals_calc_price_per_call(tmp_path, db_path):
         except LookupError:
             price = None
         assert stored[call["request_id"]] == price, call
+
+
+def test_a_batch_runs_under_the_memory_cap_and_duckdb_s_own_limit_returns_after(tmp_path, db_path):
+    write_jsonl(tmp_path / "a.jsonl", generated_records(50))
+    con = db.connect(db_path)
+    default = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    during = []
+    summary = ingest.ingest(con, ingest.discover([str(tmp_path / "a.jsonl")]), memory_cap_mb=64,
+                            before_commit=lambda c, _batch: during.append(
+                                c.execute("select current_setting('memory_limit')").fetchone()[0]))
+    assert summary.accepted == 50
+    assert during == ["64.0 MiB"]
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == default != "64.0 MiB"
+    wal = db_path.with_name(db_path.name + ".wal")  # the batch was written into the file under the cap too
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_the_ingest_memory_cap_gives_way_to_a_configured_limit_and_to_small_machines():
+    from llm_vitals.settings import Settings
+
+    assert Settings().ingest_memory_cap_mb == 1536
+    assert Settings(ingest_memory_mb=512).ingest_memory_cap_mb == 512
+    assert Settings(memory_limit="4GB").ingest_memory_cap_mb is None
+    assert Settings(ingest_memory_mb=0).ingest_memory_cap_mb is None
+    assert Settings(ingest_memory_mb=10**9).ingest_memory_cap_mb is None  # above 80 % of any RAM here

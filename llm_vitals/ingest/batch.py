@@ -129,6 +129,7 @@ def ingest(
     final_line_wait_seconds: float = 300.0,
     replace_range: tuple[datetime, datetime] | None = None,
     skip_stored: bool = False,
+    memory_cap_mb: int | None = None,
     before_commit: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> IngestSummary:
@@ -140,7 +141,9 @@ def ingest(
     With replace_range (a backfill), the files are read again from their first line and their calls
     in [start, end) replace the ones they brought before; calls outside it are kept only if new.
     With skip_stored, calls already stored are left out without counting as duplicates (a source
-    that re-reads an overlap on purpose). before_commit(con, batch_id) runs inside the transaction,
+    that re-reads an overlap on purpose). With memory_cap_mb, DuckDB's memory limit is that many MiB
+    while the batch runs and while it is checkpointed into the file (DuckDB's default after): a
+    batch streams, so its peak stays near the cap at no cost in time. before_commit(con, batch_id) runs inside the transaction,
     so what it records (a source's watermark) commits with the batch or not at all. progress, when
     given, is told each step of the batch as it starts (a file, the duplicates, the commit), so a
     terminal shows the run moving after DuckDB's bar for a file's statement has ended."""
@@ -148,8 +151,26 @@ def ingest(
     options = _Options(store_free_text, max_line_bytes, final_line_wait_seconds, replace_range, skip_stored, before_commit,
                        progress or (lambda _message: None))
     refused: dict[str, str] = {}
-    normalize: set[str] = set()
     db.run(con, "macros")
+    if memory_cap_mb is not None:
+        db.run(con, "ingest_memory_cap", limit=f"{memory_cap_mb}MiB")
+    try:
+        summary = _attempts(con, files, options, refused)
+        if memory_cap_mb is not None and summary.files_read:
+            db.run(con, "checkpoint")  # writing the batch into the file peaks too: under the cap, not at close
+    finally:
+        if memory_cap_mb is not None:
+            db.run(con, "ingest_memory_cap_reset")
+    summary.files_found = len(files)
+    summary.refused = refused
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _attempts(con, files: list[SourceFile], options: "_Options", refused: dict[str, str]) -> "IngestSummary":
+    """Does the batch, again without a file DuckDB cannot read (or again from a copy of it with LF
+    endings) until it goes through; `refused` gets the files left out and why."""
+    normalize: set[str] = set()
     while True:
         scratch = Path(tempfile.mkdtemp(prefix="llm-vitals-ingest-"))
         try:
@@ -165,11 +186,7 @@ def ingest(
             continue
         finally:
             log_files.remove_tree(scratch)
-        break
-    summary.files_found = len(files)
-    summary.refused = refused
-    summary.seconds = time.perf_counter() - started
-    return summary
+        return summary
 
 
 @dataclass(frozen=True)

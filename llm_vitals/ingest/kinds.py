@@ -58,7 +58,8 @@ def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: 
         files = ingest.discover(paths)
     return ingest.ingest(con, files, store_free_text=settings.store_free_text, max_line_bytes=settings.max_line_bytes,
                          final_line_wait_seconds=settings.final_line_wait_seconds,
-                         skip_stored=otel or bool(spec_name), progress=progress)
+                         skip_stored=otel or bool(spec_name), memory_cap_mb=settings.ingest_memory_cap_mb,
+                         progress=progress)
 
 
 def _table(con, settings: Settings, url: str, spec, where: dict) -> list[ingest.IngestSummary]:
