@@ -148,8 +148,13 @@ valued as (
         coalesce(t.temperature, try_cast(v.temperature as double)) as temperature,
         nullif(coalesce(t.error_type, v.error_type), '') as error_type,
         try_cast(coalesce(t.timestamp, v.timestamp) as timestamptz) as started_at,
-        -- the cost as stored: from its text where there is one (no binary rounding), else its DOUBLE
-        coalesce(try_cast(v.cost_usd as decimal(18, 12)), try_cast(coalesce(t.cost_usd, try_cast(v.cost_usd as double)) as decimal(18, 12))) as cost_decimal
+        -- the cost as stored: a line's from the DOUBLE the typed parse read, through its shortest
+        -- decimal text (a direct cast multiplies in binary and can miss the last digits), whether
+        -- the line is plain or not, so the same value is stored the same (CSV and Parquet rows are
+        -- lines too); a mapped record's from its text
+        case when t.cost_usd is not null then try_cast(t.cost_usd::varchar as decimal(18, 12))
+            else coalesce(try_cast(v.cost_usd as decimal(18, 12)), try_cast(try_cast(v.cost_usd as double) as decimal(18, 12)))
+        end as cost_decimal
     from typed
 ),
 

@@ -240,3 +240,16 @@ def test_the_ingest_memory_cap_gives_way_to_a_configured_limit_and_to_small_mach
     assert Settings(memory_limit="4GB").ingest_memory_cap_mb is None
     assert Settings(ingest_memory_mb=0).ingest_memory_cap_mb is None
     assert Settings(ingest_memory_mb=10**9).ingest_memory_cap_mb is None  # above 80 % of any RAM here
+
+
+def test_a_cost_is_stored_the_same_whatever_else_its_line_holds(tmp_path, db_path):
+    # a line with a key outside the contract gets a second, all-text parse; its cost must not change
+    lines = [record(request_id="plain", cost_usd=123456.123456789012),
+             record(request_id="extra", cost_usd=123456.123456789012, region="eu-west"),
+             record(request_id="colon", cost_usd=123456.123456789012, route="a:b")]
+    con = db.connect(db_path)
+    assert _ingest(con, write_jsonl(tmp_path / "a.jsonl", lines)).accepted == 3
+    stored = dict(con.execute("select request_id, cost_usd from requests").fetchall())
+    expected = Decimal(repr(123456.123456789012)).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
+    assert stored == {"plain": expected, "extra": expected, "colon": expected}
+    assert expected == Decimal("123456.123456789000")  # the shortest text of that DOUBLE is 123456.123456789

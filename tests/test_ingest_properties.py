@@ -6,13 +6,14 @@ import csv
 import io
 import json
 import os
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llm_vitals import cli
+from llm_vitals import cli, db, ingest
 from tests.conftest import record
 
 SCHEMA = Path(cli.__file__).with_name("request_log.schema.json")
@@ -128,3 +129,24 @@ def test_any_csv_file_is_accounted_for_row_by_row(tmp_path_factory, monkeypatch,
     monkeypatch.setenv("LLM_VITALS_READ_COPY", "false")
     code, con = _ingest(tmp_path_factory.mktemp("csv"), data, "csv")
     _check(code, con, data, "csv")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
+                | st.integers(min_value=0, max_value=10**6), min_size=1, max_size=60),
+       st.booleans())
+def test_a_logged_cost_is_its_double_s_shortest_text_rounded_to_12_places(tmp_path_factory, costs, extra_key):
+    """Whatever else a line holds (here: a key outside the contract, which sends it to the text
+    parse, or not), its cost is the shortest decimal text of the DOUBLE it reads as (Python's
+    repr), rounded half up to 12 places; a cost beyond DECIMAL(18,12) is rejected."""
+    folder = tmp_path_factory.mktemp("costs")
+    lines = [json.dumps(record(request_id=f"r{n}", cost_usd=cost, **({"region": "eu"} if extra_key else {})))
+             for n, cost in enumerate(costs)]
+    (folder / "a.jsonl").write_text("\n".join(lines) + "\n")
+    con = db.connect(folder / "v.duckdb")
+    ingest.ingest(con, ingest.discover([str(folder / "a.jsonl")]))
+    stored = dict(con.execute("select request_id, cost_usd from requests").fetchall())
+    expected = {f"r{n}": Decimal(repr(float(cost))).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
+                for n, cost in enumerate(costs)}
+    assert stored == {key: value for key, value in expected.items() if value <= Decimal("999999.999999999999")}
+    con.close()
