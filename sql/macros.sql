@@ -83,18 +83,19 @@ from requests
 where started_at >= range_start and started_at < range_end;
 
 -- check_segment_tasks(range_start, range_end): every task with a call in [range_start, range_end)
--- once per segment it belongs to (all, the route and tenant of its first call), with its first
--- call's time, its cost (its calls in the range), outcome (the last task_success it carries), and
--- the models and prompt versions its calls used.
+-- once per segment it belongs to (all, the route and tenant of its first call), with its id, its
+-- first call's time, its cost (its calls in the range) and outcome (the last task_success it
+-- carries). Which models and prompt versions a task used is not kept here: a list per task holds
+-- memory that does not spill (1.4 GB against 0.55 GB for a week of 4 M tasks), so
+-- sql/check_exceedances.sql finds the tasks that used one model or version when it needs them.
 create or replace temp macro check_segment_tasks(range_start, range_end) as table
 with tasks as (
     select
+        task_id,
         arg_min({'route': route, 'tenant': coalesce(tenant, ''), 'started_at': started_at},
                 {'at': started_at, 'id': request_id}) as first_call,
         arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null) as outcome,
         coalesce(sum(cost_usd), 0)::double as task_cost_usd,
-        list(distinct model) as models,
-        list(distinct coalesce(prompt_version, '')) as prompt_versions,
     from requests
     where started_at >= range_start and started_at < range_end
     group by task_id
@@ -106,11 +107,10 @@ select
         {'dimension': 'route', 'segment': first_call.route},
         {'dimension': 'tenant', 'segment': first_call.tenant}
     ], recursive := true),
+    task_id,
     outcome,
     task_cost_usd,
     first_call.started_at as started_at,
     first_call.route as route,
     first_call.tenant as tenant,
-    models,
-    prompt_versions,
 from tasks;

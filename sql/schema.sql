@@ -285,7 +285,7 @@ create table if not exists metric_week_tails (
 );
 
 create table if not exists check_baselines (
-    -- the quantile and mean checks' baselines (sql/check_baseline_values.sql), computed once per
+    -- the quantile and mean checks' baselines (sql/check_baseline_calls.sql and sql/check_baseline_tasks.sql), computed once per
     -- baseline range; sql/metrics_replace.sql forgets a range when an hour in it is recomputed
     range_start timestamptz not null,
     range_end   timestamptz not null,

@@ -213,3 +213,111 @@ def _outbox(settings) -> int:
         return con.execute("select count(*) from outbox").fetchone()[0]
     finally:
         con.close()
+
+
+def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_path):
+    """check_exceedances.sql against a plain-Python count: per bound, its values in its window, how
+    many exceed the bound, and the window's quantile (shared by the p95 and p99 of one segment) or
+    mean, with and without another segment's calls (a task leaves when one of its calls is that
+    model's or prompt version's, or when its first call is that route's or tenant's)."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from llm_vitals import db
+    from llm_vitals.checks import data
+    from llm_vitals.checks.detect import Bound
+    from tests.conftest import CLOCK, generated_records
+
+    records = generated_records(3000, seed=5, days=3)
+    settings = _settings(tmp_path)
+    pipeline.ingest_sources(settings, [str(write_jsonl(tmp_path / "calls.jsonl", records))])
+    windows = [SimpleNamespace(start=CLOCK + timedelta(hours=6), end=CLOCK + timedelta(days=1)),
+               SimpleNamespace(start=CLOCK, end=CLOCK + timedelta(days=3))]
+    call_checks = {"latency_p95_ms": 4000.0, "latency_p99_ms": 4500.0, "ttft_p95_ms": 400.0,
+                   "tokens_per_request": 4000.0, "cost_per_request_usd": 0.005}
+    segments = [("all", "all"), ("route", "chat"), ("model", "gpt-4o-mini"), ("prompt_version", ""),
+                ("tenant", "t1")]
+    call_excludes = [(None, None), ("model", "unknown-x"), ("tenant", ""), ("prompt_version", "v2")]
+    task_excludes = [(None, None), ("model", "unknown-x"), ("prompt_version", "v2"), ("prompt_version", ""),
+                     ("route", "agent"), ("tenant", "")]
+    bounds = []
+    for window in windows:
+        for dimension, segment in segments:
+            for metric, bound in call_checks.items():
+                for excluded in call_excludes:
+                    bounds.append((window, Bound(len(bounds), metric, dimension, segment, bound, *excluded)))
+            if dimension in ("all", "route", "tenant"):
+                for excluded in task_excludes:
+                    bounds.append((window, Bound(len(bounds), "cost_per_successful_task_usd", dimension, segment,
+                                                 0.01, *excluded)))
+
+    def at(rec):
+        return datetime.fromisoformat(rec["timestamp"].replace("Z", "+00:00"))
+
+    con = duckdb.connect(str(settings.db), read_only=True)
+    try:  # the cost as stored: a call without one is priced at ingest
+        cost = dict(con.execute("select request_id, cost_usd from requests where cost_usd is not null").fetchall())
+    finally:
+        con.close()
+    scan = [r for r in records if CLOCK <= at(r) < CLOCK + timedelta(days=3)]
+    for r in scan:
+        r.pop("cost_usd", None)
+        if r["request_id"] in cost:
+            r["cost_usd"] = cost[r["request_id"]]
+        r["_at"], r["_pv"], r["_tenant"] = at(r), r.get("prompt_version") or "", r.get("tenant") or ""
+        r["_of"] = {"all": "all", "route": r["route"], "model": r["model"], "prompt_version": r["_pv"],
+                    "tenant": r["_tenant"]}
+    ok = "ok"
+    column = {
+        "latency_p95_ms": lambda r: r["latency_ms"] if r["status"] == ok else None,
+        "latency_p99_ms": lambda r: r["latency_ms"] if r["status"] == ok else None,
+        "ttft_p95_ms": lambda r: r.get("ttft_ms") if r["status"] == ok else None,
+        "tokens_per_request": lambda r: float(r.get("input_tokens", 0) + r.get("output_tokens", 0))
+        if r["status"] == ok and ("input_tokens" in r or "output_tokens" in r) else None,
+        "cost_per_request_usd": lambda r: float(r["cost_usd"]) if "cost_usd" in r else None,
+    }
+    tasks = {}
+    for r in sorted(scan, key=lambda r: (r["_at"], r["request_id"])):
+        task = tasks.setdefault(r["task_id"], {"first": r, "cost": Decimal(0), "outcome": None, "calls": []})
+        task["cost"] += r.get("cost_usd", 0)
+        task["calls"].append(r)
+        if "task_success" in r:
+            task["outcome"] = r["task_success"]
+
+    expected = {}
+    for window, b in bounds:
+        if b.metric == "cost_per_successful_task_usd":
+            chosen = [t for t in tasks.values() if window.start <= t["first"]["_at"] < window.end
+                      and t["first"]["_of"][b.dimension] == b.segment
+                      and not (b.exclude_dimension in ("route", "tenant")
+                               and t["first"]["_of"][b.exclude_dimension] == b.exclude_segment)
+                      and not (b.exclude_dimension in ("model", "prompt_version")
+                               and any(c["_of"][b.exclude_dimension] == b.exclude_segment for c in t["calls"]))]
+            if chosen:
+                costs = [float(t["cost"]) for t in chosen]
+                successes = sum(t["outcome"] is True for t in chosen)
+                expected[b.key] = (len(costs), sum(c > b.bound for c in costs),
+                                   sum(costs) / successes if successes else None)
+            continue
+        rows = [r for r in scan if window.start <= r["_at"] < window.end and r["_of"][b.dimension] == b.segment
+                and (b.exclude_dimension is None or r["_of"][b.exclude_dimension] != b.exclude_segment)]
+        if rows:
+            values = [v for v in map(column[b.metric], rows) if v is not None]
+            observed = (quantile(values, 0.99 if b.metric == "latency_p99_ms" else 0.95) if b.metric.endswith("_ms")
+                        else sum(values) / len(values) if values else None)
+            expected[b.key] = (len(values), sum(v > b.bound for v in values), observed)
+
+    con = db.connect(settings.db)
+    try:
+        db.run(con, "macros")
+        measured = data.measure(con, bounds)
+    finally:
+        con.close()
+    assert measured.keys() == expected.keys() and len(expected) > 0.9 * len(bounds)
+    for key, (n, k, observed) in expected.items():
+        got = measured[key]
+        assert got[:2] == (n, k), (bounds[key][1], got, (n, k))
+        if observed is None or bounds[key][1].metric.endswith("_ms"):
+            assert got[2] == observed, (bounds[key][1], got[2], observed)
+        else:  # a mean of doubles: DuckDB sums them in its own order, so the last bits may differ
+            assert got[2] == pytest.approx(observed, rel=1e-12), (bounds[key][1], got[2], observed)

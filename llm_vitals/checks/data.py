@@ -10,6 +10,9 @@ from llm_vitals.checks.detect import Baselines, Bound, CheckResult, Counts, Wind
 from llm_vitals.checks.thresholds import Thresholds
 from llm_vitals.stats import binomial_sf
 
+# the call columns the quantile and mean checks read, one statement each (see sql/check_baseline_calls.sql)
+BASELINE_SOURCES = ("latency", "ttft", "tokens", "cost")
+
 
 def load_counts(con: duckdb.DuckDBPyConnection, windows: list[WindowSpec]) -> tuple[dict[str, Counts], dict[str, Counts]]:
     """Returns, per window name, the rate counts of every segment in the window and in its baseline."""
@@ -31,7 +34,9 @@ def load_baselines(con: duckdb.DuckDBPyConnection, windows: list[WindowSpec]) ->
     if missing:
         with db.transaction(con):
             for start, end in missing:
-                db.run(con, "check_baseline_values", range_start=start, range_end=end)
+                for source in BASELINE_SOURCES:
+                    db.run(con, "check_baseline_calls", range_start=start, range_end=end, source=source)
+                db.run(con, "check_baseline_tasks", range_start=start, range_end=end)
     by_range: dict[tuple, Baselines] = {r: {} for r in ranges}
     for start, end, dimension, segment, metric, value, p90, n in db.fetch(con, "check_baselines_read", ranges=wanted):
         by_range[(start, end)][(dimension, segment, metric)] = (value, p90, n)
