@@ -17,6 +17,9 @@ with samples as (
             when 'tokens' then tokens
             when 'cost' then cost_usd
         end as value,
+        -- cost also as stored (DECIMAL; the case above makes it DOUBLE), so that its mean is one
+        -- exact sum: a sum of DOUBLEs depends on the order DuckDB adds them in
+        case when $source = 'cost' then cost_usd end as cost,
     from check_segment_calls($range_start, $range_end)
 ),
 
@@ -25,7 +28,7 @@ per_segment as (
         dimension,
         segment,
         count(value) as sample_size,
-        avg(value) as mean,
+        coalesce(sum(cost) / nullif(count(cost), 0), avg(value)) as mean,
         quantile_cont(value, [0.9, 0.95, 0.99]) as quantiles,
     from samples
     group by dimension, segment

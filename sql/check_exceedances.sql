@@ -80,6 +80,9 @@ measured as (
             when 'tokens' then calls.tokens
             when 'cost' then calls.cost_usd
         end as value,
+        -- cost also as stored (DECIMAL; the case above makes it DOUBLE), so that its mean is one
+        -- exact sum, not DOUBLEs added in whatever order DuckDB takes them
+        case when call_bounds.source = 'cost' then calls.cost_usd end as cost,
         call_bounds.bound,
     from call_bounds
     inner join calls
@@ -100,7 +103,7 @@ call_counts as (
         key,
         count(value) as n,
         count(*) filter (where value > bound) as k,
-        avg(value) as mean,
+        coalesce(sum(cost) / nullif(count(cost), 0), avg(value)) as mean,
         quantile_cont(value, [0.95, 0.99]) filter (where leads) as quantiles,
     from measured
     group by key

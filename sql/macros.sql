@@ -59,7 +59,7 @@ create or replace temp macro flag_problem(name, parsed, written) as
 -- check_segment_calls(range_start, range_end): every call of [range_start, range_end) once per
 -- segment it belongs to (all calls, its route, model, prompt version, tenant), with the values the
 -- quantile and mean checks read: latency and TTFT of ok calls, tokens of ok calls that report them,
--- and the cost of priced calls.
+-- and the cost of priced calls (DECIMAL, as stored, so that sums of it are exact).
 create or replace temp macro check_segment_calls(range_start, range_end) as table
 select
     unnest([
@@ -73,7 +73,7 @@ select
     case when status = 'ok' then ttft_ms end as ttft_ms,
     case when status = 'ok' and (input_tokens is not null or output_tokens is not null)
         then coalesce(input_tokens, 0) + coalesce(output_tokens, 0) end::double as tokens,
-    cost_usd::double as cost_usd,
+    cost_usd,
     started_at,
     route,
     model,
@@ -95,7 +95,7 @@ with tasks as (
         arg_min({'route': route, 'tenant': coalesce(tenant, ''), 'started_at': started_at},
                 {'at': started_at, 'id': request_id}) as first_call,
         arg_max(task_success, {'at': started_at, 'id': request_id}) filter (where task_success is not null) as outcome,
-        coalesce(sum(cost_usd), 0)::double as task_cost_usd,
+        coalesce(sum(cost_usd), 0) as task_cost_usd,
     from requests
     where started_at >= range_start and started_at < range_end
     group by task_id

@@ -274,7 +274,7 @@ def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_pa
         "ttft_p95_ms": lambda r: r.get("ttft_ms") if r["status"] == ok else None,
         "tokens_per_request": lambda r: float(r.get("input_tokens", 0) + r.get("output_tokens", 0))
         if r["status"] == ok and ("input_tokens" in r or "output_tokens" in r) else None,
-        "cost_per_request_usd": lambda r: float(r["cost_usd"]) if "cost_usd" in r else None,
+        "cost_per_request_usd": lambda r: r.get("cost_usd"),  # a Decimal, as stored
     }
     tasks = {}
     for r in sorted(scan, key=lambda r: (r["_at"], r["request_id"])):
@@ -294,10 +294,10 @@ def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_pa
                       and not (b.exclude_dimension in ("model", "prompt_version")
                                and any(c["_of"][b.exclude_dimension] == b.exclude_segment for c in t["calls"]))]
             if chosen:
-                costs = [float(t["cost"]) for t in chosen]
+                costs = [t["cost"] for t in chosen]
                 successes = sum(t["outcome"] is True for t in chosen)
-                expected[b.key] = (len(costs), sum(c > b.bound for c in costs),
-                                   sum(costs) / successes if successes else None)
+                expected[b.key] = (len(costs), sum(float(c) > b.bound for c in costs),
+                                   float(sum(costs)) / successes if successes else None)
             continue
         rows = [r for r in scan if window.start <= r["_at"] < window.end and r["_of"][b.dimension] == b.segment
                 and (b.exclude_dimension is None or r["_of"][b.exclude_dimension] != b.exclude_segment)]
@@ -305,7 +305,9 @@ def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_pa
             values = [v for v in map(column[b.metric], rows) if v is not None]
             observed = (quantile(values, 0.99 if b.metric == "latency_p99_ms" else 0.95) if b.metric.endswith("_ms")
                         else sum(values) / len(values) if values else None)
-            expected[b.key] = (len(values), sum(v > b.bound for v in values), observed)
+            if b.metric == "cost_per_request_usd" and values:  # the exact sum of the stored DECIMALs
+                observed = float(sum(values)) / len(values)
+            expected[b.key] = (len(values), sum(float(v) > b.bound for v in values), observed)
 
     con = db.connect(settings.db)
     try:
@@ -317,7 +319,80 @@ def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_pa
     for key, (n, k, observed) in expected.items():
         got = measured[key]
         assert got[:2] == (n, k), (bounds[key][1], got, (n, k))
-        if observed is None or bounds[key][1].metric.endswith("_ms"):
-            assert got[2] == observed, (bounds[key][1], got[2], observed)
-        else:  # a mean of doubles: DuckDB sums them in its own order, so the last bits may differ
-            assert got[2] == pytest.approx(observed, rel=1e-12), (bounds[key][1], got[2], observed)
+        assert got[2] == observed, (bounds[key][1], got[2], observed)
+
+
+def test_every_baseline_is_the_quantile_or_mean_python_computes(tmp_path):
+    """check_baseline_calls.sql and check_baseline_tasks.sql against plain Python, every segment
+    and metric of one baseline range: quantiles of every call (not of windows), means with the 90th
+    percentile of single calls or tasks, and cost means as the exact sum of the stored DECIMALs."""
+    from decimal import Decimal
+
+    from llm_vitals import db
+    from llm_vitals.checks import data
+    from llm_vitals.checks.detect import WindowSpec
+    from tests.conftest import CLOCK, generated_records
+
+    records = generated_records(3000, seed=7, days=3)
+    settings = _settings(tmp_path)
+    pipeline.ingest_sources(settings, [str(write_jsonl(tmp_path / "calls.jsonl", records))])
+    start, end = CLOCK + timedelta(hours=6), CLOCK + timedelta(days=3)
+    con = duckdb.connect(str(settings.db), read_only=True)
+    try:  # the cost as stored: a call without one is priced at ingest
+        cost = dict(con.execute("select request_id, cost_usd from requests where cost_usd is not null").fetchall())
+    finally:
+        con.close()
+
+    def at(rec):
+        return datetime.fromisoformat(rec["timestamp"].replace("Z", "+00:00"))
+
+    calls = sorted((r for r in records if start <= at(r) < end), key=lambda r: (at(r), r["request_id"]))
+    segments: dict[tuple[str, str], list[dict]] = {}
+    for r in calls:
+        for key in [("all", "all"), ("route", r["route"]), ("model", r["model"]),
+                    ("prompt_version", r.get("prompt_version") or ""), ("tenant", r.get("tenant") or "")]:
+            segments.setdefault(key, []).append(r)
+    expected = {}
+    for (dimension, segment), rows in segments.items():
+        ok = [r for r in rows if r["status"] == "ok"]
+        latency = [r["latency_ms"] for r in ok]
+        ttft = [r["ttft_ms"] for r in ok if r.get("ttft_ms") is not None]
+        tokens = [float(r.get("input_tokens", 0) + r.get("output_tokens", 0))
+                  for r in ok if "input_tokens" in r or "output_tokens" in r]
+        costs = [cost[r["request_id"]] for r in rows if r["request_id"] in cost]
+        expected[(dimension, segment, "latency_p95_ms")] = (quantile(latency, 0.95), None, len(latency))
+        expected[(dimension, segment, "latency_p99_ms")] = (quantile(latency, 0.99), None, len(latency))
+        expected[(dimension, segment, "ttft_p95_ms")] = (quantile(ttft, 0.95), None, len(ttft))
+        expected[(dimension, segment, "tokens_per_request")] = (
+            sum(tokens) / len(tokens) if tokens else None, quantile(tokens, 0.9), len(tokens))
+        expected[(dimension, segment, "cost_per_request_usd")] = (
+            float(sum(costs)) / len(costs) if costs else None, quantile([float(c) for c in costs], 0.9), len(costs))
+    tasks: dict[str, dict] = {}
+    for r in calls:  # a task's calls in the range, its first call naming its route and tenant
+        task = tasks.setdefault(r["task_id"], {"first": r, "cost": Decimal(0), "outcome": None})
+        task["cost"] += cost.get(r["request_id"], 0)
+        if "task_success" in r:
+            task["outcome"] = r["task_success"]
+    by_segment: dict[tuple[str, str], list[dict]] = {}
+    for t in tasks.values():
+        for key in [("all", "all"), ("route", t["first"]["route"]), ("tenant", t["first"].get("tenant") or "")]:
+            by_segment.setdefault(key, []).append(t)
+    for (dimension, segment), chosen in by_segment.items():
+        successes = sum(t["outcome"] is True for t in chosen)
+        expected[(dimension, segment, "cost_per_successful_task_usd")] = (
+            float(sum(t["cost"] for t in chosen)) / successes if successes else None,
+            quantile([float(t["cost"]) for t in chosen], 0.9), successes)
+
+    window = WindowSpec("day", end, end + timedelta(days=1), start, end)
+    con = db.connect(settings.db)
+    try:
+        db.run(con, "macros")
+        got = data.load_baselines(con, [window])["day"]
+    finally:
+        con.close()
+    assert got.keys() == expected.keys() and len(expected) > 40
+    for key, (value, p90, n) in expected.items():
+        assert got[key][2] == n, (key, got[key], n)
+        assert got[key][0] == value, (key, got[key][0], value)
+        if key[2] in ("tokens_per_request", "cost_per_request_usd", "cost_per_successful_task_usd"):
+            assert got[key][1] == p90, (key, got[key][1], p90)
