@@ -27,10 +27,8 @@ def ingest_locations(con, settings: Settings, locations: list[str],
                      progress: Callable[[str], None] | None = None) -> list[ingest.IngestSummary]:
     """Ingests files, folders, globs (one batch) and database URLs (a batch per page) with the
     settings' preset or mapping."""
-    from llm_vitals.ingest import sql_source
-
-    urls = [location for location in locations if sql_source.is_url(location)]
-    paths = [location for location in locations if not sql_source.is_url(location)]
+    urls = [location for location in locations if is_url(location)]
+    paths = [location for location in locations if not is_url(location)]
     spec_name = str(settings.mapping) if settings.mapping else settings.preset
     summaries = []
     if paths or not urls:
@@ -40,6 +38,12 @@ def ingest_locations(con, settings: Settings, locations: list[str],
         spec = _mapping(spec_name, "a database URL")
         summaries += _table(con, settings, url, spec, dict(spec.source))
     return summaries
+
+
+def is_url(location: str) -> bool:
+    """Whether a location is a database URL rather than a file, folder or glob (decided without
+    importing SQLAlchemy, which costs a file ingest 0.3 s of start-up)."""
+    return "://" in location and not location.startswith("file://")
 
 
 def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None,

@@ -84,11 +84,6 @@ def _secrets(parsed: sa.URL) -> list[str]:
     return [str(value) for value in values if str(value)]
 
 
-def is_url(source: str) -> bool:
-    """Whether a source is a database URL rather than a file, folder or glob."""
-    return "://" in source and not source.startswith("file://")
-
-
 def table_source(url: str, spec: mapping.Mapping, *, table: str | None = None, query: str | None = None,
                  watermark: str | None = None, key: str | None = None, page_rows: int | None = None,
                  lookback_seconds: float | None = None) -> TableSource:
