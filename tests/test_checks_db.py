@@ -215,6 +215,15 @@ def _outbox(settings) -> int:
         con.close()
 
 
+def _stored_costs(settings) -> dict:
+    """Each call's cost as stored (a call without one is priced at ingest), by request_id."""
+    con = duckdb.connect(str(settings.db), read_only=True)
+    try:
+        return dict(con.execute("select request_id, cost_usd from requests where cost_usd is not null").fetchall())
+    finally:
+        con.close()
+
+
 def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_path):
     """check_exceedances.sql against a plain-Python count: per bound, its values in its window, how
     many exceed the bound, and the window's quantile (shared by the p95 and p99 of one segment) or
@@ -251,20 +260,13 @@ def test_every_exceedance_bound_counts_its_calls_and_tasks_as_python_does(tmp_pa
                     bounds.append((window, Bound(len(bounds), "cost_per_successful_task_usd", dimension, segment,
                                                  0.01, *excluded)))
 
-    def at(rec):
-        return datetime.fromisoformat(rec["timestamp"].replace("Z", "+00:00"))
-
-    con = duckdb.connect(str(settings.db), read_only=True)
-    try:  # the cost as stored: a call without one is priced at ingest
-        cost = dict(con.execute("select request_id, cost_usd from requests where cost_usd is not null").fetchall())
-    finally:
-        con.close()
-    scan = [r for r in records if CLOCK <= at(r) < CLOCK + timedelta(days=3)]
+    cost = _stored_costs(settings)
+    scan = [r for r in records if CLOCK <= _at(r) < CLOCK + timedelta(days=3)]
     for r in scan:
         r.pop("cost_usd", None)
         if r["request_id"] in cost:
             r["cost_usd"] = cost[r["request_id"]]
-        r["_at"], r["_pv"], r["_tenant"] = at(r), r.get("prompt_version") or "", r.get("tenant") or ""
+        r["_at"], r["_pv"], r["_tenant"] = _at(r), r.get("prompt_version") or "", r.get("tenant") or ""
         r["_of"] = {"all": "all", "route": r["route"], "model": r["model"], "prompt_version": r["_pv"],
                     "tenant": r["_tenant"]}
     ok = "ok"
@@ -337,16 +339,9 @@ def test_every_baseline_is_the_quantile_or_mean_python_computes(tmp_path):
     settings = _settings(tmp_path)
     pipeline.ingest_sources(settings, [str(write_jsonl(tmp_path / "calls.jsonl", records))])
     start, end = CLOCK + timedelta(hours=6), CLOCK + timedelta(days=3)
-    con = duckdb.connect(str(settings.db), read_only=True)
-    try:  # the cost as stored: a call without one is priced at ingest
-        cost = dict(con.execute("select request_id, cost_usd from requests where cost_usd is not null").fetchall())
-    finally:
-        con.close()
+    cost = _stored_costs(settings)
 
-    def at(rec):
-        return datetime.fromisoformat(rec["timestamp"].replace("Z", "+00:00"))
-
-    calls = sorted((r for r in records if start <= at(r) < end), key=lambda r: (at(r), r["request_id"]))
+    calls = sorted((r for r in records if start <= _at(r) < end), key=lambda r: (_at(r), r["request_id"]))
     segments: dict[tuple[str, str], list[dict]] = {}
     for r in calls:
         for key in [("all", "all"), ("route", r["route"]), ("model", r["model"]),
