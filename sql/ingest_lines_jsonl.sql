@@ -15,8 +15,9 @@ from read_csv(
     auto_detect = false,
     max_line_size = $max_line_bytes,
     -- given, not left to DuckDB: with a 16 MiB max_line_size its default buffer cuts the scan into
-    -- uneven pieces, whose row groups the next checkpoint merges (2 s a million lines); parallel
-    -- is then asked for, as DuckDB reads a given buffer_size on one thread otherwise
+    -- uneven pieces that the insert leaves partly unwritten, for the next checkpoint to write and
+    -- merge (2 s a million lines); parallel is then asked for, as DuckDB reads a given
+    -- buffer_size on one thread otherwise
     buffer_size = greatest(33554432, 2 * $max_line_bytes),
     parallel = true,
     store_rejects = true,
