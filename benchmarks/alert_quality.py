@@ -69,7 +69,7 @@ KINDS = {
     "rate_limit": (("rate_limit_rate", "error_rate"), "model", (3, 5, 10)),
     "retrieval": (("retrieval_empty_rate",), "tenant", (3, 5, 10)),
     "error": (("error_rate",), "route", (3, 5, 10)),
-    "latency": (("latency_p95_ms", "latency_p99_ms"), "model", (1.5, 2, 3)),
+    "latency": (("latency_p95_ms", "latency_p99_ms", "ttft_p95_ms"), "model", (1.5, 2, 3)),  # TTFT: a share of latency
     "tokens": (("tokens_per_request", "cost_per_request_usd", "cost_per_successful_task_usd"), "route", (1.5, 2)),
     "cost": (("cost_per_request_usd", "cost_per_successful_task_usd"), "model", (2, 3)),
 }
@@ -334,11 +334,19 @@ def run(s: Scenario) -> Outcome:
         con = duckdb.connect(str(settings.db), read_only=True)
         rows = con.execute("select metric, dimension, segment, grain, opened_at from alerts order by opened_at").fetchall()
         con.close()
-    outcome = Outcome(s, [{"metric": m, "dimension": d, "segment": g, "window": w, "opened_at": o.isoformat()}
-                          for m, d, g, w, o in rows])
+    outcome = score(s, [{"metric": m, "dimension": d, "segment": g, "window": w, "opened_at": o.isoformat()}
+                        for m, d, g, w, o in rows])
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def score(s: Scenario, alerts: list[dict]) -> Outcome:
+    """Scores one scenario's alerts (as `run` stores them) against its incident."""
+    outcome = Outcome(s, alerts)
     outcome.weeks = (CHECK_TO - CHECK_FROM) / 7
     metrics = KINDS[s.kind][0] if s.kind else ()
-    for metric, _dimension, segment, _window, opened_at in rows:
+    for alert in alerts:
+        metric, segment, opened_at = alert["metric"], alert["segment"], datetime.fromisoformat(alert["opened_at"])
         if s.kind and metric in metrics and s.start <= opened_at <= s.end + timedelta(days=1):
             outcome.incident_alerts += 1
             if opened_at <= s.start + timedelta(days=1) and not outcome.detected:
@@ -347,8 +355,19 @@ def run(s: Scenario) -> Outcome:
                 outcome.localised = segment == s.segment
         else:
             outcome.false_alarms += 1
-    outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def rescore(path: Path) -> list[Outcome]:
+    """The outcomes of an earlier run (its --out file), scored again by the current rules."""
+    outcomes = []
+    for stored in json.loads(path.read_text()):
+        fields = stored["scenario"]
+        start = datetime.fromisoformat(fields["start"]) if fields["start"] else None
+        outcome = score(Scenario(**{**fields, "start": start}), stored["alerts"])
+        outcome.seconds = stored["seconds"]
+        outcomes.append(outcome)
+    return outcomes
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -397,7 +416,12 @@ def main() -> None:
     parser.add_argument("--margins", action="store_true",
                         help="print only what the null's room for noise costs the rate incidents (no checks run)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "alert_quality.json")
+    parser.add_argument("--rescore", type=Path, metavar="OUT_FILE",
+                        help="score the alerts of an earlier run's --out file by the current rules (no checks run)")
     args = parser.parse_args()
+    if args.rescore:
+        print(table(rescore(args.rescore)))
+        return
     suite = scenarios(args.quick)
     if args.only:
         wanted = set(args.only.split(","))
