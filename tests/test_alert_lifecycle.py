@@ -69,6 +69,20 @@ def test_without_a_6_hour_result_the_shortest_window_decides_as_before(tmp_path)
     assert len(changes.resolved) == 1
 
 
+def test_a_segment_only_the_3_day_window_can_judge_resolves_when_it_recovers(tmp_path):
+    con = db.connect(tmp_path / "v.duckdb")
+    small = [replace(_result(grain, hours, OPENED, 0.06, "not enough data"), sample_size=20) for grain, hours in
+             [("hour", 1), ("6h", 6), ("day", 24)]]  # too few calls for any window up to a day
+    assert len(_run(con, OPENED, *small, _result("3d", 72, OPENED, 0.06, "fail")).opened) == 1
+    later = OPENED + timedelta(days=1)
+    still = _run(con, later, *small, _result("3d", 72, later, 0.03, "pass"))  # not significant, still beyond
+    assert (still.resolved, still.still_open) == ([], 1)
+    latest = OPENED + timedelta(days=2)
+    changes = _run(con, latest, *small, _result("3d", 72, latest, 0.012, "pass"))  # back within its threshold
+    assert len(changes.resolved) == 1  # before, it stayed open for good: no window up to a day had enough data
+    assert con.execute("select status from alerts").fetchall() == [("resolved",)]
+
+
 def test_a_cause_an_open_alert_covers_extends_it_and_posts_nothing(tmp_path):
     con = db.connect(tmp_path / "v.duckdb")
     _run(con, OPENED, _result("hour", 1, OPENED, 0.06, "fail"))  # timeouts on model gpt-4o-mini

@@ -65,8 +65,9 @@ def apply(
     alert resolves when the shortest window (up to a day long) with enough data shows the value
     back within its threshold, neither the 6-hour nor the day window, when it is not that window, fails
     (one quiet hour in a running incident is noise, not a recovery), and no cause it covers fails in its
-    own shortest window (the model still costly under an all-calls cost alert). With no such window
-    judged, it stays open while any window fails."""
+    own shortest window (the model still costly under an all-calls cost alert). A segment too small
+    for any window up to a day resolves when its 3-day window is back within its threshold. With no
+    window judged, it stays open."""
     changes = AlertChanges()
     open_alerts = {tuple(row[1:5]): row for row in db.fetch(con, "alerts_open_list")}
     resolved_at = dict(db.fetch(con, "alerts_last_resolved"))
@@ -99,7 +100,9 @@ def apply(
         changes.opened.append((alert_id, cause, incident.also_seen_in))
     for key, (alert_id, _check, metric, dimension, segment, severity, opened_at, last_posted_at) in open_alerts.items():
         judged = _shortest_first(current.get(key, []))
-        recent = [r for r in judged if r.status != "not enough data" and r.grain in _RECENT]
+        enough = [r for r in judged if r.status != "not enough data"]
+        # a segment too small for any window up to a day is judged by its 3-day window alone
+        recent = [r for r in enough if r.grain in _RECENT] or enough
         failing = _failing_now(judged)
         if failing:
             changes.still_open += 1
