@@ -179,6 +179,58 @@ def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
         assert [i.joins for i in found] == [None]
 
 
+def test_a_route_joins_the_open_alert_of_a_tenant_whose_rise_was_the_routes():
+    config = _thresholds(windows=["day"])
+    cells = []
+    for tenant in ("t1", "t2", "t3", "t4"):
+        cells.append(_cell("extract", "m1", "v8", tenant, failures=45, structured=500))  # extract broke: 9 %
+        cells.append(_cell("chat", "m1", "v1", tenant, failures=5, structured=500))      # 1 %
+    cells.append(_cell("chat", "m1", "v1", "t5", failures=60, structured=500))  # t5 broke on its own: 12 %
+    cells += [_cell("extract", "m1", "v8", "t7", failures=3, structured=40),  # t7: 3 of 80, the route's
+              _cell("chat", "m1", "v1", "t7", failures=0, structured=40),
+              _cell("chat", "m1", "v1", "t8", failures=3, structured=80)]   # t8: 3 of 80, its own
+    results = _judge(cells, config)
+    found = [i for i in _incidents(cells, config, results) if i.cause.segment == "extract"]
+    by_segment = {(r.dimension, r.segment): r for r in results}
+    assert by_segment[("tenant", "t1")].status == "fail" and by_segment[("tenant", "t5")].status == "fail"
+    assert all(by_segment[("tenant", t)].status == "pass" and by_segment[("tenant", t)].beyond for t in ("t7", "t8"))
+    # route extract without tenant t1's calls is still significant: the old rule alone joins nothing
+    assert not detect._explained(by_segment[("route", "extract")], by_segment[("tenant", "t1")],
+                                 detect.rate_without(cells), config, detect.per_test_levels(results, [DAY], config)["day"])
+    levels = detect.per_test_levels(results, [DAY], config)
+    key = ("threshold", "parser_failure_rate")
+    # an earlier run opened the rise on tenant t1 (before the route was significant); t1 without
+    # the route's calls is at 1 %: the route's incident is that alert's
+    detect.join_open(found, {(*key, "tenant", "t1")}, detect.rate_without(cells), lambda r: (0, 0), config, levels,
+                     results=results)
+    assert [i.joins for i in found] == [(*key, "tenant", "t1")]
+    # t7 is beyond its threshold (not significantly) and not beyond without the route's calls: an
+    # alert it opened in an earlier window is the route's too
+    detect.join_open(found, {(*key, "tenant", "t7")}, detect.rate_without(cells), lambda r: (0, 0), config, levels,
+                     results=results)
+    assert [i.joins for i in found] == [(*key, "tenant", "t7")]
+    # t5 is significant without the route's calls and t8 still beyond: their own causes, they cover
+    # nothing; nor does t6, with no result in this window
+    for other in [(*key, "tenant", "t5"), (*key, "tenant", "t8"), (*key, "tenant", "t6")]:
+        detect.join_open(found, {other}, detect.rate_without(cells), lambda r: (0, 0), config, levels,
+                         results=results)
+        assert [i.joins for i in found] == [None]
+
+
+def test_a_latency_p95_rise_joins_the_open_p99_alert_of_its_model():
+    config = _thresholds(windows=["day"])
+    p95 = detect.CheckResult("threshold", "latency_p95_ms", "6h", START, "model", "m1", "warning", observed=5000,
+                             threshold=3000, baseline=1500, numerator=80, sample_size=400, p_value=1e-12,
+                             status="fail", beyond=True, kind="quantile")
+    incident = detect.Incident(p95)
+    for open_key, joins in [(("threshold", "latency_p99_ms", "model", "m1"), True),
+                            (("threshold", "latency_p99_ms", "model", "m2"), False),
+                            (("threshold", "ttft_p95_ms", "model", "m1"), True),
+                            (("threshold", "tokens_per_request", "model", "m1"), False)]:
+        detect.join_open([incident], {open_key}, detect.rate_without([]), lambda r: (0, 0), config, {"6h": 1e-4})
+        assert incident.joins == (open_key if joins else None), open_key
+
+
 def test_an_error_rise_joins_the_open_timeout_alert_unless_other_errors_rose_too():
     config = thresholds.Thresholds.model_validate({"checks": {"error_rate": {
         "severity": "critical", "max": 0.5, "max_ratio": 2.0, "min_increase": 0.01, "min_sample_size": 30}}})

@@ -355,26 +355,32 @@ def per_test_levels(results: list[CheckResult], windows: list[WindowSpec], thres
 
 def join_open(found: list[Incident], open_keys: set[tuple[str, str, str, str]], without: Without,
               other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds,
-              levels: dict[str, float], resolved: dict[tuple[str, str, str, str], datetime] | None = None) -> None:
+              levels: dict[str, float], resolved: dict[tuple[str, str, str, str], datetime] | None = None, *,
+              results: list[CheckResult] | None = None) -> None:
     """One cause, one alert across runs: sets `joins` on each incident whose cause an open alert
     already covers, or an alert that resolved after the incident's window began (its echo). That
-    alert's metric is the incident's own or one it moves with (error_rate with timeouts, p99 with
-    p95, cost per call with tokens per call), and it names the same segment, or all calls where the
-    incident names a segment or the other way round, or a segment without whose calls the
-    incident's segment is no longer significant (a route's cost without the calls of the model
-    whose cost alert is open)."""
+    alert's metric is the incident's own or one it moves with either way (error_rate with
+    timeouts, p99 with p95, cost per call with tokens per call), and it names the same segment, or
+    all calls where the incident names a segment or the other way round, or a segment without
+    whose calls the incident's segment is no longer significant (a route's cost without the calls
+    of the model whose cost alert is open), or, of the same metric, a segment whose rise in the
+    incident's window is the incident's calls': it fails and is no longer significant without them,
+    or it is beyond its threshold and no longer beyond without them (a tenant's parser alert,
+    opened before the route all its failures came from was significant). `results` gives this
+    run's results, for that last test."""
     resolved = resolved or {}
+    seen = {(r.grain, r.key): r for r in results or []}
     for incident in found:
         if incident.key not in open_keys:
             covering = open_keys | {k for k, at in resolved.items() if incident.cause.window_start < at}
             incident.joins = _open_host(incident.cause, covering, without, other_errors, thresholds,
-                                        levels.get(incident.cause.grain, 0.0))
+                                        levels.get(incident.cause.grain, 0.0), seen)
 
 
 def _open_host(cause: CheckResult, open_keys: set[tuple[str, str, str, str]], without: Without,
-               other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds, level: float
-               ) -> tuple[str, str, str, str] | None:
-    hosts = (cause.metric, *_FOLLOWS.get(cause.metric, ()),
+               other_errors: Callable[[CheckResult], tuple[int, int]], thresholds: Thresholds, level: float,
+               seen: dict[tuple, CheckResult]) -> tuple[str, str, str, str] | None:
+    hosts = (cause.metric, *_FOLLOWS.get(cause.metric, ()), *_LEADS.get(cause.metric, ()),
              *(("timeout_rate", "rate_limit_rate") if cause.metric == "error_rate" else ()))
     for key in sorted(k for k in open_keys if k[0] == cause.check and k[1] in hosts):
         _check, metric, dimension, segment = key
@@ -386,6 +392,10 @@ def _open_host(cause: CheckResult, open_keys: set[tuple[str, str, str, str]], wi
             return key
         if dimension not in (cause.dimension, "all") and _explained(
                 cause, replace(cause, dimension=dimension, segment=segment), without, thresholds, level):
+            return key
+        host = seen.get((cause.grain, key)) if metric == cause.metric else None
+        if (host is not None and dimension not in (cause.dimension, "all")
+                and _carried(host, cause, without, thresholds, level)):
             return key
     return None
 
@@ -402,6 +412,7 @@ def _errors_of_their_own(cause: CheckResult, other_errors: Callable[[CheckResult
 _FOLLOWS = {"latency_p99_ms": ("latency_p95_ms",), "ttft_p95_ms": ("latency_p95_ms", "latency_p99_ms"),
             "cost_per_request_usd": ("tokens_per_request",),
             "cost_per_successful_task_usd": ("cost_per_request_usd", "tokens_per_request")}
+_LEADS = {host: tuple(f for f, hosts in _FOLLOWS.items() if host in hosts) for hs in _FOLLOWS.values() for host in hs}
 
 
 def _across_windows(found: list[Incident], results: list[CheckResult]) -> list[Incident]:
@@ -477,18 +488,30 @@ def _fold_errors(found: list[Incident], other_errors: Callable[[CheckResult], tu
 
 def _explained(s: CheckResult, c: CheckResult, without: Without, thresholds: Thresholds, level: float) -> bool:
     """Whether S without C's calls is no longer significantly beyond S's threshold."""
+    rest = _without_c(s, c, without, thresholds)
+    return rest is None or not (rest[0] and rest[1] <= level)
+
+
+def _carried(s: CheckResult, c: CheckResult, without: Without, thresholds: Thresholds, level: float) -> bool:
+    """Whether S's rise is C's: S fails and is no longer significant without C's calls, or S is
+    beyond its threshold (not significantly) and no longer beyond without C's calls."""
+    if s.status == "fail":
+        return _explained(s, c, without, thresholds, level)
+    rest = _without_c(s, c, without, thresholds)
+    return s.beyond and (rest is None or not rest[0])
+
+
+def _without_c(s: CheckResult, c: CheckResult, without: Without, thresholds: Thresholds) -> tuple[bool, float] | None:
+    """S without C's calls: whether it is beyond S's threshold, and its p-value (None: too few calls)."""
     k, n = without(s, c)
     rule = thresholds.for_segment(s.metric, s.dimension, s.segment)
     if n < rule.min_sample_size:
-        return True
+        return None
     if s.kind == "rate":
         below = isinstance(rule, RateCheck) and rule.direction == "below"
         beyond = (k / n < s.threshold) if below else (k / n > s.threshold)
-        p = binomial_sf(n - k, n, 1 - s.threshold) if below else binomial_sf(k, n, s.threshold)
-    else:
-        beyond = k / n > exceedance_share(s.metric)
-        p = binomial_sf(k, n, exceedance_share(s.metric))
-    return not (beyond and p <= level)
+        return beyond, binomial_sf(n - k, n, 1 - s.threshold) if below else binomial_sf(k, n, s.threshold)
+    return k / n > exceedance_share(s.metric), binomial_sf(k, n, exceedance_share(s.metric))
 
 
 def rate_without(cells: list[dict]) -> Callable[[CheckResult, CheckResult], tuple[int, int]]:

@@ -49,7 +49,7 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
     open_keys = {tuple(row[1:5]) for row in db.fetch(con, "alerts_open_list")}
     resolved = {tuple(key.split("\x1f")): at for key, at in db.fetch(con, "alerts_last_resolved")}
     detect.join_open(found, open_keys, without, other_errors, thresholds,
-                     detect.per_test_levels(results, windows, thresholds, tested), resolved)
+                     detect.per_test_levels(results, windows, thresholds, tested), resolved, results=results)
     extra = check_data.builtin_results(con, thresholds, as_of)
     if thresholds.budgets:
         from llm_vitals.checks import budgets
