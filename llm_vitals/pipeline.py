@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from llm_vitals import db, ingest, metrics, sqlfiles
 from llm_vitals.errors import NothingToReport
-from llm_vitals.ingest import kinds, source_config
+from llm_vitals.ingest import kinds
 from llm_vitals.settings import Settings
 
 if TYPE_CHECKING:  # checks and alerts load only for the commands that use them (ingest starts faster)
@@ -25,7 +25,7 @@ def ingest_sources(settings: Settings, sources: list[str] | None = None) -> inge
     """Ingests the sources (default: settings.source, else every source of settings.sources_file).
     Files go in one batch; a database table in one batch per page. Returns the batches' sum."""
     locations = sources if sources is not None else settings.source
-    entries = source_config.load(settings.sources_file) if not locations and settings.sources_file else None
+    entries = _sources_file(settings) if not locations and settings.sources_file else None
     con = _connect(settings)
     try:
         if entries is not None:
@@ -35,11 +35,19 @@ def ingest_sources(settings: Settings, sources: list[str] | None = None) -> inge
         con.close()
 
 
+def _sources_file(settings: Settings) -> list:
+    """The sources file's entries (its parser, pydantic models and YAML, 0.1 s of start-up, load
+    only when a sources file is used)."""
+    from llm_vitals.ingest import source_config
+
+    return source_config.load(settings.sources_file)
+
+
 def ingest_named(settings: Settings, name: str) -> ingest.IngestSummary:
     """Ingests one named source of settings.sources_file."""
     from llm_vitals.errors import ConfigError
 
-    entries = {entry.name: entry for entry in source_config.load(settings.sources_file)} if settings.sources_file else {}
+    entries = {entry.name: entry for entry in _sources_file(settings)} if settings.sources_file else {}
     if name not in entries:
         raise ConfigError(f"No source named {name!r} in the sources file {settings.sources_file}.",
                           hint="Check LLM_VITALS_SOURCES_FILE and the source's name.")

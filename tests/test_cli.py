@@ -207,13 +207,15 @@ def test_settings_hold_configuration_and_runs_take_their_options(tmp_path, monke
 
 def test_a_file_ingest_loads_neither_sqlalchemy_nor_prices_it_does_not_need(tmp_path, db_path):
     """Start-up is part of every scheduled run: a file ingest must not import SQLAlchemy (0.3 s; only
-    database URLs need it), nor genai-prices when every call logs its cost. Checked in a fresh process."""
+    database URLs need it), nor YAML and the sources file's models (0.1 s; only mappings and
+    sources files need them), nor genai-prices when every call logs its cost. Checked in a fresh process."""
     import subprocess
     import sys
 
     write_jsonl(tmp_path / "logs.jsonl", [record(request_id="a", cost_usd=0.001)])
     code = ("import json, sys; from llm_vitals.cli import main; code = main(sys.argv[1:]); "
-            "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'genai_prices'})]))")
+            "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'genai_prices', 'yaml'}"
+            " | {m for m in sys.modules} & {'llm_vitals.ingest.source_config'})]))")
     done = subprocess.run([sys.executable, "-c", code, "ingest", str(tmp_path / "logs.jsonl"), "--db", str(db_path)],
                           capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.splitlines()[-1]) == [0, []], done.stdout

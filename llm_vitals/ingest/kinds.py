@@ -1,11 +1,16 @@
 """Which reader a source needs, decided in one place: contract files, mapped files, OpenTelemetry
 span files, or a database table, each with its mapping, into batches of llm_vitals.ingest.batch."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from llm_vitals import ingest
-from llm_vitals.ingest import source_config
 from llm_vitals.settings import Settings
+
+if TYPE_CHECKING:  # the sources file loads only when one is named (a file ingest starts faster)
+    from llm_vitals.ingest import source_config
 
 
 def ingest_entry(con, settings: Settings, entry: source_config.SourceEntry,
@@ -49,9 +54,10 @@ def is_url(location: str) -> bool:
 def _files(con, settings: Settings, paths: list[str], *, otel: bool, spec_name: str | None,
            progress: Callable[[str], None] | None = None) -> ingest.IngestSummary:
     """Files in one batch: in the contract's shape, spans, or through a mapping. A mapped file is read
-    again whole when it grows, so the calls it already brought are left out, not counted as duplicates."""
-    from llm_vitals.ingest import sources
-
+    again whole when it grows, so the calls it already brought are left out, not counted as duplicates.
+    Mappings (and YAML) load only for spans and mapped files: a contract file starts faster."""
+    if otel or spec_name:
+        from llm_vitals.ingest import sources
     if otel:
         files = sources.otel_files(paths, _mapping(spec_name or "otel", "spans"), max_line_bytes=settings.max_line_bytes,
                                    store_free_text=settings.store_free_text)
