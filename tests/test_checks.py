@@ -194,10 +194,10 @@ def test_a_route_joins_the_open_alert_of_a_tenant_whose_rise_was_the_routes():
     by_segment = {(r.dimension, r.segment): r for r in results}
     assert by_segment[("tenant", "t1")].status == "fail" and by_segment[("tenant", "t5")].status == "fail"
     assert all(by_segment[("tenant", t)].status == "pass" and by_segment[("tenant", t)].beyond for t in ("t7", "t8"))
+    levels = detect.per_test_levels(results, [DAY], config)
     # route extract without tenant t1's calls is still significant: the old rule alone joins nothing
     assert not detect._explained(by_segment[("route", "extract")], by_segment[("tenant", "t1")],
-                                 detect.rate_without(cells), config, detect.per_test_levels(results, [DAY], config)["day"])
-    levels = detect.per_test_levels(results, [DAY], config)
+                                 detect.rate_without(cells), config, levels["day"])
     key = ("threshold", "parser_failure_rate")
     # an earlier run opened the rise on tenant t1 (before the route was significant); t1 without
     # the route's calls is at 1 %: the route's incident is that alert's

@@ -412,6 +412,7 @@ def _errors_of_their_own(cause: CheckResult, other_errors: Callable[[CheckResult
 _FOLLOWS = {"latency_p99_ms": ("latency_p95_ms",), "ttft_p95_ms": ("latency_p95_ms", "latency_p99_ms"),
             "cost_per_request_usd": ("tokens_per_request",),
             "cost_per_successful_task_usd": ("cost_per_request_usd", "tokens_per_request")}
+# the other way round: a host's followers (an open p99 alert covers a new p95 incident, too)
 _LEADS = {host: tuple(f for f, hosts in _FOLLOWS.items() if host in hosts) for hs in _FOLLOWS.values() for host in hs}
 
 
