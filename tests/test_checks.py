@@ -135,6 +135,25 @@ def test_one_broken_route_opens_one_incident_listing_what_it_drags():
     assert all(r.explained_by == "route extract" for r in found[0].also_seen_in)
 
 
+def test_a_segment_near_its_threshold_is_listed_only_when_its_rise_is_the_causes_calls():
+    config = _thresholds(windows=["day"])
+    cells = []
+    for tenant in ("t1", "t2", "t3", "t4"):
+        cells.append(_cell("extract", "m1", "v8", tenant, failures=90, structured=1000))  # 9 %
+        cells.append(_cell("chat", "m1", "v1", tenant, failures=10, structured=1000))     # 1 %
+    # two small tenants, each beyond its 3 % threshold but far from significant (3 of 40, 2 of 40)
+    cells.append(_cell("extract", "m1", "v8", "t8", failures=3, structured=40))  # all on the broken route
+    cells.append(_cell("chat", "m1", "v1", "t9", failures=2, structured=40))     # no call in common with it
+    results = _judge(cells, config)
+    near = {r.segment: r for r in results if r.dimension == "tenant" and r.segment in ("t8", "t9")}
+    assert all(r.beyond and r.status == "pass" for r in near.values())
+    found = _incidents(cells, config, results)
+    assert [(i.cause.dimension, i.cause.segment) for i in found] == [("route", "extract")]
+    listed = {(r.dimension, r.segment) for r in found[0].also_seen_in}
+    assert ("tenant", "t8") in listed and ("tenant", "t9") not in listed
+    assert near["t9"].explained_by is None
+
+
 def test_a_rise_the_incident_does_not_explain_opens_its_own():
     config = _thresholds(windows=["day"])
     cells = [

@@ -314,9 +314,11 @@ def incidents(results: list[CheckResult], windows: list[WindowSpec], thresholds:
         failing = [r for r in failing if r.dimension == "all" or r.sample_size != total]
         near = [r for r in lifted[(grain, metric)] if r.dimension == "all" or r.sample_size != total]
         everywhere = next((r for r in failing if r.dimension == "all"), None)
+        # a failing segment is C's when it is not significant without C's calls; a near one (beyond,
+        # not significant) when it is not beyond without them: one with no calls in common stays out
         explains = {
             id(c): [s for s in failing + near if s is not c and s.dimension != c.dimension
-                    and _explained(s, c, without, thresholds, level)]
+                    and _carried(s, c, without, thresholds, level)]
             for c in failing if c.dimension != "all"
         }
         if everywhere is not None and not any(_explained(everywhere, c, without, thresholds, level)
