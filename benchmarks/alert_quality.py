@@ -30,6 +30,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -334,6 +335,8 @@ def run(s: Scenario) -> Outcome:
         con = duckdb.connect(str(settings.db), read_only=True)
         rows = con.execute("select metric, dimension, segment, grain, opened_at from alerts order by opened_at").fetchall()
         con.close()
+        if os.environ.get("ALERT_QUALITY_KEEP"):  # --keep: the scenario's database, to study its check results
+            shutil.copy(settings.db, Path(os.environ["ALERT_QUALITY_KEEP"]) / f"scenario-{s.seed}.duckdb")
     outcome = score(s, [{"metric": m, "dimension": d, "segment": g, "window": w, "opened_at": o.isoformat()}
                         for m, d, g, w, o in rows])
     outcome.seconds = time.perf_counter() - started
@@ -416,6 +419,8 @@ def main() -> None:
     parser.add_argument("--margins", action="store_true",
                         help="print only what the null's room for noise costs the rate incidents (no checks run)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "alert_quality.json")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep each scenario's database in DIR (scenario-SEED.duckdb), with its check results")
     parser.add_argument("--rescore", type=Path, metavar="OUT_FILE",
                         help="score the alerts of an earlier run's --out file by the current rules (no checks run)")
     args = parser.parse_args()
@@ -438,6 +443,9 @@ def main() -> None:
     os.environ["ALERT_QUALITY_CALLS_PER_DAY"] = str(args.calls_per_day)  # the workers inherit it
     if args.thresholds:
         os.environ["ALERT_QUALITY_THRESHOLDS"] = str(args.thresholds.resolve())  # the workers inherit it
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        os.environ["ALERT_QUALITY_KEEP"] = str(args.keep.resolve())  # the workers inherit it
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         outcomes = pool.map(run, suite, chunksize=1)
