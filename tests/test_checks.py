@@ -14,6 +14,15 @@ from llm_vitals.stats import binomial_sf, holm
 
 START = datetime(2026, 10, 5, tzinfo=UTC)
 DAY = detect.WindowSpec("day", START, START + timedelta(days=1), START - timedelta(days=7), START)
+# the other windows of a run and their families' sizes as a run at 2,000 calls a day has them: a
+# day window's tests are judged at their share of the week's budget beside these
+OTHERS = {"hour": 12, "6h": 100, "3d": 300}
+WEEK = [detect.WindowSpec(name, START, START, START, START) for name in OTHERS] + [DAY]
+
+
+def _day_level(config, day_tests: int) -> float:
+    """The family-wise level of a day window of day_tests tests, beside OTHERS."""
+    return detect.family_levels(WEEK, {**OTHERS, "day": day_tests}, config)["day"]
 
 
 @pytest.mark.parametrize(("n", "p"), [(1, 0.5), (40, 0.025), (300, 0.03), (400, 0.02), (200, 0.3)])
@@ -45,12 +54,27 @@ def test_windows_end_on_their_step_and_their_baseline_is_the_days_before():
     assert planned["day"].baseline_end == midnight - timedelta(days=1)
 
 
-def test_the_weekly_budget_is_shared_by_window_and_by_how_often_each_moves():
+def test_the_weekly_budget_is_spent_alike_on_every_test_of_the_week():
     config = _thresholds()
-    levels = {w.name: detect.level_of(w, config) for w in detect.plan_windows(START, ["hour", "6h", "day", "3d"], 7)}
-    # 1 false alarm a week, 4 windows: an hour window moves on 168 times a week, a day window 28
-    assert levels == pytest.approx({"hour": 1 / 4 / 168, "6h": 1 / 4 / 28, "day": 1 / 4 / 28, "3d": 1 / 4 / 7})
-    assert sum(levels[w] * n for w, n in {"hour": 168, "6h": 28, "day": 28, "3d": 7}.items()) == pytest.approx(1.0)
+    windows = detect.plan_windows(START, ["hour", "6h", "day", "3d"], 7)
+    sizes = {"hour": 12, "6h": 100, "day": 245, "3d": 300}
+    levels = detect.family_levels(windows, sizes, config)
+    # an hour window moves on 168 times a week, the 6-hour and day windows 28, the 3-day window 7
+    moves = {"hour": 168, "6h": 28, "day": 28, "3d": 7}
+    week = sum(moves[w] * sizes[w] for w in moves)  # 13,776 tests a week
+    assert levels == pytest.approx({w: sizes[w] / week for w in moves})
+    # summed over a week, the expected false alarms are the budget, 1
+    assert sum(levels[w] * moves[w] for w in moves) == pytest.approx(1.0)
+    # the day window, with the most tests a week, gets 6,860/13,776 of it instead of a quarter
+    assert levels["day"] * 28 == pytest.approx(6860 / 13776)
+    # one test has the same level in every window
+    results = [detect.CheckResult("threshold", "parser_failure_rate", w, START, "route", f"r{i}", "critical", 0.1, 0.05,
+                                  0.01, 1, 10, 0.5, "pass") for w, n in sizes.items() for i in range(n)]
+    assert detect.per_test_levels(results, windows, config) == pytest.approx({w: 1 / week for w in moves})
+    # a window taken from an earlier run keeps its family's size there, and so its share
+    assert detect.per_test_levels(results[:12], windows, config, {"6h": 100, "day": 245, "3d": 300}) == \
+        pytest.approx({w: 1 / week for w in moves})
+    assert detect.family_levels(windows, {}, config) == {w: 0.0 for w in moves}
 
 
 def _thresholds(windows=("hour", "6h", "day", "3d"), **check) -> thresholds.Thresholds:
@@ -83,12 +107,13 @@ def _judge(cells, config, baseline_rate=0.01):
     counts = _counts(cells)
     baseline = {key: {"parse_failures": int(7000 * baseline_rate), "structured_calls": 7000} for key in counts}
     results = detect.rate_results(DAY, counts, baseline, config)
-    detect.judge(results, detect.beyond_bounds(results, config), [DAY], config)
+    detect.judge(results, detect.beyond_bounds(results, config), WEEK, config,
+                 {**OTHERS, "day": sum(r.p_value is not None for r in results)})
     return results
 
 
 def _incidents(cells, config, results):
-    return detect.incidents(results, [DAY], config, detect.rate_without(cells), lambda r: (0, 0))
+    return detect.incidents(results, WEEK, config, detect.rate_without(cells), lambda r: (0, 0), tested=OTHERS)
 
 
 @pytest.mark.parametrize(
@@ -97,8 +122,8 @@ def _incidents(cells, config, results):
     ids=["3-of-40-is-noise", "90-of-1000-is-not", "near-threshold", "below-min-sample"],
 )
 def test_decisions_know_the_sample_size(failures, calls, fails):
-    config = _thresholds()  # the day window's level: 1 / (4 windows x 28 moves a week)
-    # 3 of 40 against a 1.5 % null (1 % + 2 points / 4): P(X >= 3) = 0.023, above 0.0089
+    config = _thresholds()  # one test of the day window: 1 / (168 x 12 + 28 x 100 + 28 x 1 + 7 x 300)
+    # 3 of 40 against a 1.5 % null (1 % + 2 points / 4): P(X >= 3) = 0.023, above 0.00014
     results = _judge([_cell(failures=failures, structured=calls)], config)
     overall = next(r for r in results if r.dimension == "all")
     assert overall.threshold == pytest.approx(0.03)  # max(2 x 1 %, 1 % + 2 points)
@@ -110,7 +135,8 @@ def test_decisions_know_the_sample_size(failures, calls, fails):
 def test_a_rate_check_fails_at_the_exact_binomial_tail_of_its_threshold():
     config = _thresholds(windows=["day"])
     # one cell's route, model, version and tenant are all calls again: one test, at the day's level
-    level = detect.level_of(DAY, config)
+    level = _day_level(config, 1)
+    assert level == pytest.approx(1 / (168 * 12 + 28 * 100 + 28 + 7 * 300))
     null = max(0.01 * 1.1, 0.01 + 0.02 / 4)  # the baseline with room for noise: 1.5 %
     k = next(k for k in range(100) if binomial_sf(k, 100, null) <= level)
     assert (k - 1) / 100 > 0.03  # k - 1 is beyond the 3 % threshold too: only significance tells them apart
@@ -178,7 +204,7 @@ def test_a_later_run_joins_a_rise_an_open_alert_already_covers():
     extract = next(r for r in results if (r.dimension, r.segment) == ("route", "extract"))
     assert extract.status == "fail"
     found = [detect.Incident(extract)]  # say a run sees it on route extract first (its 6 h window, say)
-    levels = detect.per_test_levels(results, [DAY], config)
+    levels = detect.per_test_levels(results, WEEK, config, OTHERS)
     key = ("threshold", "parser_failure_rate")
     # an earlier run opened the rise on model m1, without whose calls route extract is at 1 %
     detect.join_open(found, {(*key, "model", "m1")}, detect.rate_without(cells), lambda r: (0, 0), config, levels)
@@ -213,7 +239,7 @@ def test_a_route_joins_the_open_alert_of_a_tenant_whose_rise_was_the_routes():
     by_segment = {(r.dimension, r.segment): r for r in results}
     assert by_segment[("tenant", "t1")].status == "fail" and by_segment[("tenant", "t5")].status == "fail"
     assert all(by_segment[("tenant", t)].status == "pass" and by_segment[("tenant", t)].beyond for t in ("t7", "t8"))
-    levels = detect.per_test_levels(results, [DAY], config)
+    levels = detect.per_test_levels(results, WEEK, config, OTHERS)
     # route extract without tenant t1's calls is still significant: the old rule alone joins nothing
     assert not detect._explained(by_segment[("route", "extract")], by_segment[("tenant", "t1")],
                                  detect.rate_without(cells), config, levels["day"])
@@ -285,7 +311,7 @@ def test_a_latency_quantile_is_tested_by_its_count_above_the_bound():
     baselines = {("all", "all", "latency_p95_ms"): (1000.0, None, 5000)}
     bounds, about = detect.exceedance_bounds(DAY, baselines, config, [("all", "all")])
     assert [b.bound for b in bounds] == [1500.0]  # max(1.5 x 1000, 1000 + 100)
-    level = detect.level_of(DAY, config)
+    level = detect.family_levels([DAY], {"day": 1}, config)["day"]
     k = next(k for k in range(1000) if binomial_sf(k, 1000, 0.05) <= level)
     for slower, status in ((k - 1, "pass"), (k, "fail")):
         results = detect.exceedance_results(DAY, about, {0: (1000, slower, 1600.0)})

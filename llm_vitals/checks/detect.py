@@ -12,10 +12,13 @@ Every check is a count with a test that knows its sample size:
   its bound, and significant when more calls (tasks) than the 10 % expected exceed the baseline's
   90th percentile: a sign test, which a few huge calls cannot move the way they move a mean.
 
-Each window (the last hour, 6 hours, day, 3 days) is one family: its tests share a false-alarm
-budget, Holm's step-down controls the family, and the budget is the weekly one divided among the
-windows and by how many times a week each window moves on (an hour window 168 times, a day window
-7): the expected number of false alarms in a week stays under `false_alarms_per_week`.
+Each window (the last hour, 6 hours, day, 3 days) is one family, controlled by Holm's step-down.
+The weekly false-alarm budget is spent alike on every test a week makes: a week's tests are each
+window's tests in one run times how many times a week the window moves on (an hour window 168
+times, a day window 28), one test's level is `false_alarms_per_week` over that count, and a
+window's family level is that times its tests: the expected number of false alarms in a week
+stays under `false_alarms_per_week`, and a window with many segments (the day) gets the share its
+tests need instead of a quarter.
 
 Failures are then grouped per window and metric: a failing segment C *explains* a failing segment
 S (of another dimension) when S without C's calls is no longer significant. The segment that
@@ -123,9 +126,22 @@ def with_history(window: WindowSpec, history_start: datetime | None, min_days: i
     return replace(window, baseline_start=window.baseline_end)
 
 
-def level_of(window: WindowSpec, thresholds: Thresholds) -> float:
-    """The family-wise false-alarm level of one window's tests in one run."""
-    return thresholds.settings.false_alarms_per_week / (len(thresholds.settings.windows) * window.evaluations_per_week)
+def family_sizes(results: list[CheckResult], windows: list[WindowSpec], tested: dict[str, int] | None = None
+                 ) -> dict[str, int]:
+    """How many tests each window's family holds: `tested` for a window taken from an earlier run
+    (only its results that can still matter are given), else its results with a p-value."""
+    tested = tested or {}
+    return {w.name: tested.get(w.name) or sum(r.p_value is not None and r.grain == w.name for r in results)
+            for w in windows}
+
+
+def family_levels(windows: list[WindowSpec], sizes: dict[str, int], thresholds: Thresholds) -> dict[str, float]:
+    """The family-wise false-alarm level of one run's tests of each window: the weekly budget spent
+    alike on every test of a week (each window's tests in this run, times the runs a week in which
+    it moves on), so a window's level is one test's level times its tests."""
+    weekly = sum(w.evaluations_per_week * sizes.get(w.name, 0) for w in windows)
+    per_test = thresholds.settings.false_alarms_per_week / weekly if weekly else 0.0
+    return {w.name: per_test * sizes.get(w.name, 0) for w in windows}
 
 
 Counts = dict[tuple[str, str], dict[str, int]]  # (dimension, segment) -> column sums
@@ -259,11 +275,14 @@ def exceedance_share(metric: str) -> float:
     return 1.0 - QUANTILES[metric][1] if metric in QUANTILES else EXCEEDANCE_SHARE
 
 
-def judge(results: list[CheckResult], beyond: set[int], windows: list[WindowSpec], thresholds: Thresholds) -> None:
+def judge(results: list[CheckResult], beyond: set[int], windows: list[WindowSpec], thresholds: Thresholds,
+          sizes: dict[str, int] | None = None) -> None:
     """Sets each tested result's status: fail when it is beyond its bound (`beyond`: indexes into
     results, from Great Expectations) and significant after Holm's correction within its window's
-    family at that window's level; else pass."""
-    levels = {w.name: level_of(w, thresholds) for w in windows}
+    family at that window's level; else pass. `sizes` gives every window's family size, those of
+    windows taken from an earlier run included (their share of the budget depends on it); by
+    default the results' own."""
+    levels = family_levels(windows, sizes or family_sizes(results, windows), thresholds)
     by_window: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(results):
         if r.p_value is not None and r.grain in levels:
@@ -350,9 +369,9 @@ def per_test_levels(results: list[CheckResult], windows: list[WindowSpec], thres
                 tested: dict[str, int] | None = None) -> dict[str, float]:
     """The Bonferroni level of one test of each window (its family's level over its family's size):
     what a re-test without another segment's calls must reach to stay significant."""
-    tested = tested or {}
-    return {w.name: level_of(w, thresholds) / max(1, tested.get(w.name) or sum(
-        r.p_value is not None and r.grain == w.name for r in results)) for w in windows}
+    sizes = family_sizes(results, windows, tested)
+    levels = family_levels(windows, sizes, thresholds)
+    return {w.name: levels[w.name] / max(1, sizes[w.name]) for w in windows}
 
 
 def join_open(found: list[Incident], open_keys: set[tuple[str, str, str, str]], without: Without,

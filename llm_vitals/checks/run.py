@@ -42,7 +42,7 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
     history_start = db.fetch(con, "check_history_start")[0][0]
     fresh = [detect.with_history(w, history_start, thresholds.settings.min_baseline_days)
              for w in windows if w.name not in remembered]
-    new = _fresh_results(con, fresh, thresholds, great_expectations, docs_dir)
+    new = _fresh_results(con, fresh, thresholds, great_expectations, docs_dir, windows, tested)
     results = new + [r for w in windows for r in remembered.get(w.name, [])]
     without, other_errors = check_data.Without(con, windows), check_data.OtherErrors(con, windows)
     found = detect.incidents(results, windows, thresholds, without, other_errors, tested=tested)
@@ -66,7 +66,7 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
 
 
 def _fresh_results(con, windows: list[WindowSpec], thresholds: Thresholds, great_expectations: bool,
-                   docs_dir: Path | None) -> list[CheckResult]:
+                   docs_dir: Path | None, every_window: list[WindowSpec], tested: dict[str, int]) -> list[CheckResult]:
     if not windows:
         return []
     counts, baseline_counts = check_data.load_counts(con, windows)
@@ -91,5 +91,5 @@ def _fresh_results(con, windows: list[WindowSpec], thresholds: Thresholds, great
         beyond = gx.beyond_bounds(results, thresholds, docs_dir)
     else:
         beyond = detect.beyond_bounds(results, thresholds)
-    detect.judge(results, beyond, windows, thresholds)
+    detect.judge(results, beyond, every_window, thresholds, detect.family_sizes(results, every_window, tested))
     return results
