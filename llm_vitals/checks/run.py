@@ -18,6 +18,10 @@ from llm_vitals.checks import detect
 from llm_vitals.checks.detect import CheckResult, Incident, WindowSpec
 from llm_vitals.checks.thresholds import Thresholds
 
+# how windows are judged, beside the thresholds: a window judged by other rules is judged again
+# (2: the weekly budget spent alike on every test, no longer split equally by window)
+JUDGED_BY = "2"
+
 
 @dataclass
 class Judgement:
@@ -37,7 +41,7 @@ def judge(con: duckdb.DuckDBPyConnection, thresholds: Thresholds, as_of: datetim
     """Judges the windows before as_of; returns the results and the incidents they make."""
     db.run(con, "macros")
     windows = detect.plan_windows(as_of, thresholds.settings.windows, thresholds.settings.baseline_days)
-    fingerprint = hashlib.sha256(thresholds.model_dump_json().encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256((JUDGED_BY + thresholds.model_dump_json()).encode()).hexdigest()[:16]
     remembered, tested = check_data.memo(con, windows, fingerprint)
     history_start = db.fetch(con, "check_history_start")[0][0]
     fresh = [detect.with_history(w, history_start, thresholds.settings.min_baseline_days)
