@@ -107,8 +107,7 @@ def _judge(cells, config, baseline_rate=0.01):
     counts = _counts(cells)
     baseline = {key: {"parse_failures": int(7000 * baseline_rate), "structured_calls": 7000} for key in counts}
     results = detect.rate_results(DAY, counts, baseline, config)
-    detect.judge(results, detect.beyond_bounds(results, config), WEEK, config,
-                 {**OTHERS, "day": sum(r.p_value is not None for r in results)})
+    detect.judge(results, detect.beyond_bounds(results, config), WEEK, config, OTHERS)
     return results
 
 

@@ -276,13 +276,12 @@ def exceedance_share(metric: str) -> float:
 
 
 def judge(results: list[CheckResult], beyond: set[int], windows: list[WindowSpec], thresholds: Thresholds,
-          sizes: dict[str, int] | None = None) -> None:
+          tested: dict[str, int] | None = None) -> None:
     """Sets each tested result's status: fail when it is beyond its bound (`beyond`: indexes into
     results, from Great Expectations) and significant after Holm's correction within its window's
-    family at that window's level; else pass. `sizes` gives every window's family size, those of
-    windows taken from an earlier run included (their share of the budget depends on it); by
-    default the results' own."""
-    levels = family_levels(windows, sizes or family_sizes(results, windows), thresholds)
+    family at that window's level; else pass. `tested` gives the family sizes of windows taken from
+    an earlier run, whose share of the budget the level depends on."""
+    levels = family_levels(windows, family_sizes(results, windows, tested), thresholds)
     by_window: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(results):
         if r.p_value is not None and r.grain in levels:

@@ -95,5 +95,5 @@ def _fresh_results(con, windows: list[WindowSpec], thresholds: Thresholds, great
         beyond = gx.beyond_bounds(results, thresholds, docs_dir)
     else:
         beyond = detect.beyond_bounds(results, thresholds)
-    detect.judge(results, beyond, every_window, thresholds, detect.family_sizes(results, every_window, tested))
+    detect.judge(results, beyond, every_window, thresholds, tested)
     return results
