@@ -108,7 +108,19 @@ def _connect_once(path: Path, read_only: bool, threads: int | None, memory_limit
     run(con, "session_utc")
     if not read_only:
         _ensure_schema(con)
+        _drop_rejected_lines(con)
     return con
+
+
+def _drop_rejected_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Removes what a process that died between a batch's commit and its last statement left in
+    `requests`: that batch's rejected and blank lines, already in rejected_records (sql/ingest_drop_rejected.sql)."""
+    try:
+        run(con, "ingest_drop_rejected")
+    except DatabaseError as exc:
+        # another connection of this process is removing the same lines at this moment
+        if not isinstance(exc.__cause__, duckdb.TransactionException):
+            raise
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

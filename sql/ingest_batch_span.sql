@@ -7,4 +7,4 @@ select
     min(started_at) - interval 1 day as since,
     max(started_at) + interval 1 day as until
 from requests
-where batch_id = $batch_id
+where batch_id = $batch_id and _reject_reason is null

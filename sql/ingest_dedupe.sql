@@ -10,7 +10,7 @@ create or replace temp table batch_duplicates as
 with batch as (
     select request_id, rowid as row_ref
     from requests
-    where batch_id = $batch_id
+    where batch_id = $batch_id and _reject_reason is null  -- rejected and blank lines are no copies
 ),
 
 repeated as (

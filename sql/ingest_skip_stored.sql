@@ -6,6 +6,7 @@
 -- Parameters: $batch_id, $keep_start, $keep_end (NULL: keep no range), $since, $until.
 delete from requests as fresh
 where fresh.batch_id = $batch_id
+    and fresh._reject_reason is null  -- a rejected line leaves after the commit (sql/ingest_drop_rejected.sql)
     and ($keep_start is null or fresh.started_at < $keep_start or fresh.started_at >= $keep_end)
     and exists (
         select 1 from requests as stored

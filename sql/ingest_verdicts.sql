@@ -1,10 +1,12 @@
--- ingest_verdicts.sql: after ingest_parse.sql appended one file's lines, moves its rejected lines
--- (and the lines DuckDB's scanner could not read) to rejected_records with their line numbers, and
--- drops blank lines. ingest_parse.sql keeps file order (no join, no reordering clause), so a row's
--- line number is its offset from the file's first rowid, plus the lines before the first row
--- read, plus the scanner's rejected lines and skipped empty lines above it (temp table
--- ingest_skipped_lines). A line the scanner rejects several times (a
--- CSV row with three columns too many) is one rejected record.
+-- ingest_verdicts.sql: after ingest_parse.sql appended one file's lines, copies its rejected lines
+-- (and the lines DuckDB's scanner could not read) to rejected_records with their line numbers.
+-- The rejected and blank lines stay in `requests`, marked by _reject_reason, until the batch has
+-- committed (sql/ingest_drop_rejected.sql): the batch's later statements leave them out.
+-- ingest_parse.sql keeps file order (no join, no reordering clause), so a row's line number is
+-- its offset from the file's first rowid, plus the lines before the first row read, plus the
+-- scanner's rejected lines and skipped empty lines above it (temp table ingest_skipped_lines).
+-- A line the scanner rejects several times (a CSV row with three columns too many) is one
+-- rejected record.
 -- Parameters: $source_name (the source_file of the lines), $batch_id, $first_rowid, $line_offset
 -- (the file's lines before the first data row read: earlier runs' lines, a CSV header),
 -- $error_shift (what turns a line number the scanner reports into the file's), $layout (jsonl or
@@ -79,6 +81,3 @@ select
     rejected._reject_reason,
     now()
 from rejected;
-
-delete from requests
-where batch_id = $batch_id and source_file = $source_name and _reject_reason is not null;

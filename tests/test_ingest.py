@@ -111,6 +111,45 @@ def test_first_copy_wins_and_reingest_adds_nothing(tmp_path, db_path):
     assert con.execute("select count(*) from requests").fetchone()[0] == 2
 
 
+def test_a_rejected_or_blank_line_counts_for_nothing_while_its_batch_runs(tmp_path, db_path):
+    # Rejected and blank lines stay in `requests`, marked, until the batch commits
+    # (sql/ingest_drop_rejected.sql); nothing the batch counts or keeps may see them.
+    path = write_jsonl(tmp_path / "logs.jsonl", [
+        record(request_id="x", latency_ms=-1, input_tokens=10, output_tokens=5, model="no-price-model"),
+        "",
+        record(request_id="x", route="kept", timestamp="2026-10-05T11:00:00Z"),
+        record(request_id="y", timestamp="2026-10-09T10:00:00Z", latency_ms=-3),
+    ])
+    con = db.connect(db_path)
+    seen = {}
+
+    def before_commit(con, batch_id):
+        seen["marked"] = con.execute("select count(*) from requests where _reject_reason is not null").fetchone()[0]
+
+    summary = _ingest(con, path, before_commit=before_commit)
+    assert seen["marked"] == 3  # two rejected lines and the blank one, still there inside the batch
+    # the rejected first copy of x is no copy: the accepted line is stored, and no duplicate counted;
+    # a rejected call without a price is not "unpriced"
+    assert (summary.accepted, summary.rejected, summary.duplicates, summary.blank, summary.unpriced) == (1, 2, 0, 1, 1)
+    assert con.execute("select request_id, route from requests").fetchall() == [("x", "kept")]
+    assert con.execute("select count(*) from requests where _reject_reason is not null").fetchone()[0] == 0
+    assert con.execute("select line_no, reason from rejected_records order by line_no").fetchall() == [
+        (1, "latency_ms is negative"), (4, "latency_ms is negative")]
+
+
+def test_a_batch_s_marked_lines_left_by_a_dead_process_go_when_the_database_opens(tmp_path, db_path):
+    # A process that died between a batch's commit and sql/ingest_drop_rejected.sql leaves its
+    # rejected lines marked in `requests`; the next connection that may write removes them.
+    con = db.connect(db_path)
+    _ingest(con, write_jsonl(tmp_path / "logs.jsonl", [record(request_id="a"), record(request_id="b", latency_ms=-1)]))
+    con.execute("insert into requests by name select * replace ('left' as request_id, 'latency_ms is negative'"
+                " as _reject_reason) from requests")
+    con.close()
+    con = db.connect(db_path)
+    assert con.execute("select request_id from requests").fetchall() == [("a",)]
+    assert con.execute("select line_no from rejected_records").fetchall() == [(2,)]
+
+
 def test_a_later_batch_finds_a_stored_copy_within_a_day_of_its_calls(tmp_path, db_path):
     con = db.connect(db_path)
     _ingest(con, write_jsonl(tmp_path / "a.jsonl", [record(request_id="x", timestamp="2026-10-05T10:00:00Z"),

@@ -285,6 +285,7 @@ def _batch(con, files: list[SourceFile], options: _Options, reading: _Reading, r
         for path, reason in refused.items():
             db.run(con, "ingest_refused_file", batch_id=batch_id, path=path, reason=reason)
         options.progress(f"batch {batch_id}: committing")
+    db.run(con, "ingest_drop_rejected")  # after the commit, where it costs milliseconds, not a rewrite
     options.progress(f"batch {batch_id}: committed")
     return summary
 
@@ -316,7 +317,7 @@ def _plan(source: SourceFile, done: tuple | None, final_line_wait_seconds: float
 
 def _ingest_file(con, source: SourceFile, plan: _Plan, batch_id: int, options: _Options,
                  reading: _Reading) -> tuple[int, int, int]:
-    """Appends the planned lines with their verdicts and moves rejects out; returns the lines read
+    """Appends the planned lines with their verdicts and copies rejects out; returns the lines read
     through (counting earlier runs'), the bytes read through, and the blank lines skipped."""
     read_path, line_offset, error_shift, skipped = _prepare_read(source, plan, reading)
     rows = _scan(con, source, read_path, batch_id, options)
