@@ -162,6 +162,23 @@ checked as (
     select
         *,
         case
+            -- A plain line (no text parse: v is null) whose values all pass, in one combined test that
+            -- implies every reason below is absent; only the other lines go down the reasons one by one.
+            when v is null and is_plain
+                and request_id <> '' and route <> '' and model <> ''
+                and status in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
+                and started_at is not null
+                and is_rfc3339_with_offset(timestamp)
+                and isfinite(latency_ms) and latency_ms >= 0
+                and (ttft_ms is null or isfinite(ttft_ms) and ttft_ms >= 0)
+                and (cost_usd is null or cost_decimal is not null and cost_usd >= 0)
+                and (temperature is null or isfinite(temperature))
+                and is_whole_count(input_tokens) and is_whole_count(output_tokens)
+                and is_whole_count(cached_input_tokens) and is_whole_count(reasoning_tokens)
+                and is_whole_count(retrieved_docs) and is_whole_count(tool_calls)
+                and is_whole_count(tool_errors) and is_whole_count(retries)
+                and (feedback is null or feedback in (-1, 0, 1))
+                then null
             when v is null and (raw is null or trim(raw) = '') then 'blank'
             when not is_plain and v is null then 'line is not a JSON object'
             when coalesce(request_id, '') = '' then 'missing required field request_id'
@@ -172,7 +189,7 @@ checked as (
             when latency_ms is null and v.latency_ms is null then 'missing required field latency_ms'
             -- RFC 3339 needs an explicit offset; DuckDB alone would read a bare time in the session zone.
             when started_at is null
-                or not regexp_matches(timestamp, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$')
+                or not is_rfc3339_with_offset(timestamp)
                 then 'timestamp ' || shown(timestamp) || ' is not RFC 3339 with a UTC offset'
             when status not in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
                 then 'status ' || shown(status) || ' is not one of ok, error, timeout, rate_limited, cancelled'

@@ -52,6 +52,16 @@ create or replace temp macro duration_problem(name, parsed, written, raw) as cas
         name || ' ' || shown(coalesce(written, raw ->> ('$.' || name))) || ' is not a number >= 0'
 end;
 
+-- is_whole_count: NULL or a number whole_number_problem accepts, as one test (the fast path of
+-- sql/ingest_parse.sql); NaN and infinities fail it (NaN sorts above every number).
+create or replace temp macro is_whole_count(parsed) as
+    parsed is null or parsed >= 0 and parsed = trunc(parsed) and parsed <= 9007199254740991;
+
+-- is_rfc3339_with_offset: RFC 3339 with an explicit offset (DuckDB alone would read a bare time
+-- in the session zone).
+create or replace temp macro is_rfc3339_with_offset(text) as
+    regexp_matches(text, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$');
+
 -- flag_problem: true or false.
 create or replace temp macro flag_problem(name, parsed, written) as
     case when parsed is null and written is not null then name || ' ' || shown(written) || ' is not true or false' end;
