@@ -49,8 +49,9 @@ parsed as (
 
 counted as (
     -- Every key is followed by a colon, so the colons outside null values (less the timestamp's)
-    -- bound the count of keys with a value from above (a ":null" inside a string also brought its
-    -- own colon, so removing it never lowers the bound below the true count). A line whose bound
+    -- bound the count of keys with a value from above: ":null" and ": null" (Python's json.dumps)
+    -- are removed, and one inside a string also brought its own colon, so removing it never lowers
+    -- the bound below the true count. A line whose bound
     -- equals the number of contract fields that parsed to a value has no other key with a value and
     -- no value of the wrong type: it needs nothing more. Any other line (an extra key, a mistyped
     -- value, a colon inside a value) gets a second, all-text parse below, which gives the reason
@@ -61,7 +62,8 @@ counted as (
         fields,
         free,
         t,
-        t is not null and strlen(replace(raw, ':null', '')) - strlen(replace(replace(raw, ':null', ''), ':', ''))
+        t is not null and strlen(replace(replace(raw, ': null', ''), ':null', ''))
+            - strlen(replace(replace(replace(raw, ': null', ''), ':null', ''), ':', ''))
             - (strlen(t.timestamp) - strlen(replace(t.timestamp, ':', ''))) = (
             (t.request_id is not null)::int + (t.timestamp is not null)::int + (t.route is not null)::int
             + (t.model is not null)::int + (t.status is not null)::int + (t.latency_ms is not null)::int

@@ -292,3 +292,29 @@ def test_a_cost_is_stored_the_same_whatever_else_its_line_holds(tmp_path, db_pat
     expected = Decimal(repr(123456.123456789012)).quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
     assert stored == {"plain": expected, "extra": expected, "colon": expected}
     assert expected == Decimal("123456.123456789000")  # the shortest text of that DOUBLE is 123456.123456789
+
+
+def test_null_values_written_with_or_without_a_space_are_absent_and_never_hide_an_extra_key(tmp_path, db_path):
+    # A line whose colons outside null values equal its parsed contract fields takes the fast path;
+    # a ": null" or ":null" inside a string must never let an extra key's value go unkept.
+    spaced = {"request_id": "spaced", "tenant": None, "cost_usd": None}
+    lines = [json.dumps(record(**spaced)),                                             # Python's separators
+             json.dumps(record(**{**spaced, "request_id": "compact"}), separators=(",", ":")),
+             json.dumps(record(request_id="in-string", route="a: null", region="eu")),
+             json.dumps(record(request_id="in-string-compact", route="a:null", region="eu"), separators=(",", ":")),
+             json.dumps(record(request_id="null-extra", region=None, cost_usd=0.5)),
+             json.dumps(record(request_id="mistyped", tenant=None, latency_ms="fast"))]
+    con = db.connect(db_path)
+    summary = _ingest(con, write_jsonl(tmp_path / "a.jsonl", lines))
+    assert (summary.accepted, summary.rejected) == (5, 1)
+    stored = {r[0]: r[1:] for r in con.execute(
+        "select request_id, route, tenant, cost_usd, attributes::varchar from requests").fetchall()}
+    assert stored == {
+        "spaced": ("chat", None, None, None),
+        "compact": ("chat", None, None, None),
+        "in-string": ("a: null", None, None, '{"region":"eu"}'),
+        "in-string-compact": ("a:null", None, None, '{"region":"eu"}'),
+        "null-extra": ("chat", None, Decimal("0.5"), None),  # a key whose value is null is absent, extra or not
+    }
+    line_no, reason = con.execute("select line_no, reason from rejected_records").fetchone()
+    assert (line_no, reason) == (6, 'latency_ms "fast" is not a number')
