@@ -51,9 +51,9 @@ counted as (
     -- Every key is followed by a colon, so the colons outside null values (less the timestamp's)
     -- bound the count of keys with a value from above: ":null" and ": null" (Python's json.dumps)
     -- are removed, and one inside a string also brought its own colon, so removing it never lowers
-    -- the bound below the true count. A line whose bound
-    -- equals the number of contract fields that parsed to a value has no other key with a value and
-    -- no value of the wrong type: it needs nothing more. Any other line (an extra key, a mistyped
+    -- the bound below the true count. A line whose bound equals the number of contract fields that
+    -- parsed to a value has no other key with a value and no value of the wrong type: it needs
+    -- nothing more. Any other line (an extra key, a mistyped
     -- value, a colon inside a value) gets a second, all-text parse below, which gives the reason
     -- with the value as written and the fields outside the contract.
     select
@@ -168,7 +168,7 @@ checked as (
             -- implies every reason below is absent; only the other lines go down the reasons one by one.
             when v is null and is_plain
                 and request_id <> '' and route <> '' and model <> ''
-                and status in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
+                and is_known_status(status)
                 and started_at is not null
                 and is_rfc3339_with_offset(timestamp)
                 and isfinite(latency_ms) and latency_ms >= 0
@@ -189,11 +189,10 @@ checked as (
             when coalesce(model, '') = '' then 'missing required field model'
             when status is null then 'missing required field status'
             when latency_ms is null and v.latency_ms is null then 'missing required field latency_ms'
-            -- RFC 3339 needs an explicit offset; DuckDB alone would read a bare time in the session zone.
             when started_at is null
                 or not is_rfc3339_with_offset(timestamp)
                 then 'timestamp ' || shown(timestamp) || ' is not RFC 3339 with a UTC offset'
-            when status not in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled')
+            when not is_known_status(status)
                 then 'status ' || shown(status) || ' is not one of ok, error, timeout, rate_limited, cancelled'
             when latency_ms is null or not isfinite(latency_ms)
                 then 'latency_ms ' || shown(coalesce(v.latency_ms, raw ->> '$.latency_ms')) || ' is not a number'

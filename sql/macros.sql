@@ -62,6 +62,9 @@ create or replace temp macro is_whole_count(parsed) as
 create or replace temp macro is_rfc3339_with_offset(text) as
     regexp_matches(text, '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)$');
 
+-- is_known_status: one of the statuses the contract allows (the reason for any other names them).
+create or replace temp macro is_known_status(status) as status in ('ok', 'error', 'timeout', 'rate_limited', 'cancelled');
+
 -- flag_problem: true or false.
 create or replace temp macro flag_problem(name, parsed, written) as
     case when parsed is null and written is not null then name || ' ' || shown(written) || ' is not true or false' end;
